@@ -45,6 +45,7 @@ export function assertKey(name: string, key: unknown): asserts key is Key {
 
 /** The key derived from `key` and the integer `data` in [0, 2^53 − 1] (e.g. an iteration or a walker-block index). */
 export function foldIn(key: Key, data: number): Key {
+  assertKey('key', key);
   checkWord('data', data, Number.MAX_SAFE_INTEGER);
   threefry2x32(key[0], key[1], data >>> 0, Math.floor(data / 0x100000000), scratch);
   return [scratch[0]!, scratch[1]!];
@@ -52,6 +53,7 @@ export function foldIn(key: Key, data: number): Key {
 
 /** n independent child keys of `key` (n ≥ 1). */
 export function split(key: Key, n: number): Key[] {
+  assertKey('key', key);
   checkWord('n', n, 0x7fffffff);
   if (n < 1) throw new RangeError(`n must be at least 1, got ${n}`);
   const keys: Key[] = [];

@@ -4,8 +4,9 @@
  * correlations Leong et al. 2005 showed to spoil the original).
  *
  * One 32-bit signed word j gives the layer i = j & 127 and the abscissa x = j · w_i; about 98.8 % of draws are accepted
- * at once (|j| < k_i). The rest go through the wedge test and, for layer 0, Marsaglia's exact tail sampler. The
- * magnitude of a draw is resolved to x_i · 2^-31 (at most 1.6·10⁻⁹), far below any statistic this project measures.
+ * at once (|j| < k_i). The rest go through the wedge test and, for layer 0, Marsaglia's exact tail sampler. The low
+ * seven bits of j also name the layer, so the fast-path abscissae of layer i are spaced 128 · w_i = x_i · 2^-24 apart
+ * (at most 2.3·10⁻⁷, in the base layer), far below any statistic this project measures.
  */
 import type { Stream } from './stream.js';
 import { uniformOpen } from './uniform.js';

@@ -14,11 +14,18 @@ export function uniform(stream: Stream): number {
   return (a * TWO_POW_26 + b) * TWO_POW_M53;
 }
 
-/** A uniform double in (0, 1): 53 random bits, shifted by half a grid step, so that log(u) is always finite. */
+/**
+ * A uniform double in (0, 1), so that log(u) is always finite: k·2^-53 with k uniform on {1, …, 2^53 − 1} (k = 0, of
+ * probability 2^-53, is redrawn). Not (k + ½)·2^-53: for k ≥ 2^52 that is not a double, rounds to even and, for
+ * k = 2^53 − 1, to 1.
+ */
 export function uniformOpen(stream: Stream): number {
-  const a = stream.next() >>> 5;
-  const b = stream.next() >>> 6;
-  return (a * TWO_POW_26 + b + 0.5) * TWO_POW_M53;
+  for (;;) {
+    const a = stream.next() >>> 5;
+    const b = stream.next() >>> 6;
+    const k = a * TWO_POW_26 + b;
+    if (k !== 0) return k * TWO_POW_M53;
+  }
 }
 
 /** Fills out[offset … offset + n − 1] with uniform doubles in [0, 1); returns out. */
