@@ -9,4 +9,108 @@
 export const ALPHA: Readonly<Record<string, number>> = {
   // spec/_support/stat.spec.ts
   'stat: DKW accepts exact normal draws': 1e-6,
+  // spec/stats/distributions.spec.ts
+  'stats KS: two samples from one law are within the two DKW bands': 1e-6,
+  'stats KS negative control: a 0.2σ shift leaves the two DKW bands': 1e-6,
+  // spec/stats/chains.spec.ts
+  "stats chains: AR(1) τ̂ of one chain is within Sokal's bound of (1 + φ)/(1 − φ)": 1e-6,
+  'stats chains negative control: the same τ̂ rejects the wrong closed form 1/(1 − φ)': 1e-6,
+  "stats chains: AR(1) τ̂ of 32 pooled chains is within Sokal's bound of (1 + φ)/(1 − φ)": 1e-6,
+  'stats chains negative control: 32 chains around different means are flagged (τ̂ far above τ)': 1e-6,
+  'stats chains: batch-means SE² of an AR(1) chain has the χ²_{a−1} law around V_b/a': 1e-6,
+  'stats chains negative control: the iid standard error fails the batch-means χ² test': 1e-6,
+  // spec/stats/quadrature.spec.ts
+  'stats MC: the variance of 2000 independent estimates is D f/n (χ² bound)': 1e-6,
+  'stats MC negative control: reusing each draw twice doubles the variance and is rejected': 1e-6,
+  'stats MC: the RMS error over repetitions falls as n^{−1/2} (slope bound from χ²_R)': 1e-6,
+  'stats MC negative control: √n-fold reused draws give slope −1/4 and are rejected': 1e-6,
+  // spec/samplers/metropolis-hastings.spec.ts
+  'finite MH: one-step transition counts match P': 1e-6,
+  'finite MH negative control: the counts reject the kernel without the Hastings ratio': 1e-6,
+  "MH random walk: 3 steps from exact Gaussian draws keep three projections' laws": 1e-6,
+  "MH independence: 3 steps from exact Gaussian draws keep three projections' laws": 1e-6,
+  'MH independence negative control: without the Hastings ratio the first projection leaves the DKW band': 1e-6,
+  "MH random walk: the two-mode mixture's side count after 5 steps from exact draws is Binomial(n, p)": 1e-6,
+  // spec/samplers/hmc.spec.ts
+  "HMC: 3 steps at a large step from exact Gaussian draws keep three projections' laws": 1e-6,
+  'HMC negative control: without the Metropolis correction the same test rejects': 1e-6,
+  "HMC with a dense mass matrix: 2 steps from exact Gaussian draws keep three projections' laws": 1e-6,
+  "HMC: the two-mode mixture's side count after 3 steps from exact draws is Binomial(n, p)": 1e-6,
+  // spec/samplers/ula.spec.ts
+  'ULA: 25 steps from exact Gaussian draws have the biased law of 001 (4.14) in two projections': 1e-6,
+  'ULA negative control: the same draws reject the target N(μ, Σ) in two projections': 1e-6,
+  // spec/samplers/mala.spec.ts
+  "MALA: 3 steps from exact 2-D Gaussian draws keep two projections' laws": 1e-6,
+  'MALA: 3 steps from exact 1-D Gaussian draws keep the law': 1e-6,
+  'MALA negative control: with 001 (4.21) as written in the ratio the same test rejects': 1e-6,
+  "MALA: the two-mode mixture's side count after 5 steps from exact draws is Binomial(n, p)": 1e-6,
+  // spec/samplers/langevin-variants.spec.ts
+  '000 (37) at ε = 0.1 from exact draws of P: the law is N(0, s²/2) ∝ e^{−2U} (DKW)': 1e-6,
+  '000 (37) negative control: the same draws leave the DKW band of P = N(0, s²) that 000 (38) claims': 1e-6,
+  // spec/samplers/euler-maruyama.spec.ts
+  'EM: OU with per-coordinate noise after 4 steps of dt = 0.5 has the exact law of the scheme in both coordinates': 1e-6,
+  'EM negative control: at dt = 0.5 the same draws reject the exact OU law of the SDE (coordinate 0)': 1e-6,
+  // spec/energies/gaussian.spec.ts (through spec/_contracts/energy.contract.ts)
+  'gaussian(d=1): sample mean and covariance': 1e-6,
+  'gaussian(d=1): negative control, covariance ×1.21 rejected': 1e-6,
+  'gaussian(d=2, full cov): sample mean and covariance': 1e-6,
+  'gaussian(d=2, full cov): negative control, covariance ×1.21 rejected': 1e-6,
+  'gaussian(d=4): sample mean and covariance': 1e-6,
+  'gaussian(d=4): negative control, covariance ×1.21 rejected': 1e-6,
+  // spec/energies/two-mode-mixture.spec.ts (the first six through spec/_contracts/energy.contract.ts)
+  'twoModeMixture(d=1): sample mean and covariance': 1e-6,
+  'twoModeMixture(d=1): negative control, covariance ×1.21 rejected': 1e-6,
+  'twoModeMixture(d=2): sample mean and covariance': 1e-6,
+  'twoModeMixture(d=2): negative control, covariance ×1.21 rejected': 1e-6,
+  'twoModeMixture(d=5): sample mean and covariance': 1e-6,
+  'twoModeMixture(d=5): negative control, covariance ×1.21 rejected': 1e-6,
+  'two-mode sampler: mode-b count is Binomial(N, q)': 1e-6,
+  'two-mode sampler negative control: swapped mode weights rejected': 1e-6,
+  'two-mode sampler: DKW against the mixture CDF': 1e-6,
+  'two-mode sampler negative control: shifted modes rejected by DKW': 1e-6,
+  // spec/energies/mixture.spec.ts (through spec/_contracts/energy.contract.ts)
+  'mixture(K=2, d=1), 001 (2.4) example: sample mean and covariance': 1e-6,
+  'mixture(K=2, d=1), 001 (2.4) example: negative control, covariance ×1.21 rejected': 1e-6,
+  'mixture(K=3, d=2): sample mean and covariance': 1e-6,
+  'mixture(K=3, d=2): negative control, covariance ×1.21 rejected': 1e-6,
+  'mixture(K=3, d=3): sample mean and covariance': 1e-6,
+  'mixture(K=3, d=3): negative control, covariance ×1.21 rejected': 1e-6,
+  'mixture (2.4) sampler: count above 2.5 is Binomial(N, P(x > 2.5))': 1e-6,
+  'mixture (2.4) sampler negative control: modes drawn with p rejected': 1e-6,
+  // spec/energies/rosenbrock.spec.ts (through spec/_contracts/energy.contract.ts)
+  'rosenbrock: sample mean and covariance': 1e-6,
+  'rosenbrock: negative control, covariance ×1.21 rejected': 1e-6,
+  // spec/rng/uniform.spec.ts
+  'rng uniform: uniform and uniformOpen by DKW': 1e-6,
+  'rng uniform: negative control, modulo-reduced doubles': 1e-6,
+  'rng uniformInt: per-value counts for m = 3, 7': 1e-6,
+  'rng uniformInt: negative control, off-by-one': 1e-6,
+  'rng uniformInt: jittered DKW for m = 2^21 + 3, 2^40 + 5': 1e-6,
+  'rng uniformInt: negative control, modulo bias': 1e-6,
+  // spec/rng/normal.spec.ts
+  'rng normal: normal and normals by DKW': 1e-6,
+  'rng normal: negative control, Box–Muller without the factor 2': 1e-6,
+  'rng normal: tail mass beyond R': 1e-6,
+  'rng normal: negative control, tail clipped at R': 1e-6,
+  'rng normal: tail law beyond R by DKW': 1e-6,
+  'rng normal: negative control, tail without the acceptance step': 1e-6,
+  // spec/rng/categorical.spec.ts
+  'rng categorical: counts per category': 1e-6,
+  'rng categorical: negative control, wrong donation in the alias table': 1e-6,
+  // spec/rng/independence.spec.ts
+  'rng independence: first draws of neighbouring derived streams': 1e-6,
+  'rng independence: negative control, unencrypted derivation': 1e-6,
+  'rng independence: pairwise correlation of derived streams': 1e-6,
+  'rng independence: negative control, reused key': 1e-6,
+  // spec/smc/resampling.spec.ts
+  'smc resampling: E[count] = M p for multinomial': 1e-6,
+  'smc resampling: E[count] = M p for stratified': 1e-6,
+  'smc resampling: E[count] = M p for systematic': 1e-6,
+  'smc resampling: E[count] = M p for residual': 1e-6,
+  'smc resampling: off-by-one systematic rejected (negative control)': 1e-6,
+  // spec/smc/jarzynski.spec.ts
+  'smc jarzynski: E[e^A] and weighted dU/dz on the two-mode mixture': 1e-6,
+  'smc jarzynski: unweighted dU/dz misses E_theta[dU/dz] on the two-mode mixture (negative control)': 1e-6,
+  'smc jarzynski: E[e^A] and weighted dU/ds on a Gaussian path': 1e-6,
+  'smc jarzynski: unweighted dU/ds misses E_theta[dU/ds] on a Gaussian path (negative control)': 1e-6,
 };

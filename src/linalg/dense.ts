@@ -134,15 +134,24 @@ export function transpose(a: Float64Array, m: number, n: number, out = new Float
 /** Eigenvalues (ascending) and eigenvectors (columns of a row-major d×d matrix) of a symmetric matrix. */
 export function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
   checkSquare('matrix', a, d);
+  // Scale by a power of two (exact) so that the largest entry is about 1: ml-matrix's QL iteration loses orthogonality
+  // on subnormal inputs (e.g. entries 5e-324) and could overflow on huge ones.
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) maxAbs = Math.max(maxAbs, Math.abs(a[i]!));
+  // 2^k may not be representable (k up to 1074 for subnormals): apply it as two factors.
+  const k = maxAbs === 0 ? 0 : -Math.round(Math.log2(maxAbs));
+  const f1 = 2 ** Math.ceil(k / 2), f2 = 2 ** Math.floor(k / 2);
   const m = new Matrix(d, d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) m.set(i, j, 0.5 * (a[i * d + j]! + a[j * d + i]!));
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) m.set(i, j, 0.5 * (a[i * d + j]! * f1 * f2 + a[j * d + i]! * f1 * f2));
+  }
   const eig = new EigenvalueDecomposition(m, { assumeSymmetric: true });
   const order = eig.realEigenvalues.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
   const values = new Float64Array(d);
   const vectors = new Float64Array(d * d);
   const v = eig.eigenvectorMatrix;
   order.forEach(([value, src], dst) => {
-    values[dst] = value;
+    values[dst] = value / f1 / f2;
     for (let i = 0; i < d; i++) vectors[i * d + dst] = v.get(i, src);
   });
   return { values, vectors };
