@@ -67,6 +67,10 @@ export function normal(stream: Stream): number {
   return slowPath(stream, j, i);
 }
 
+/** The number of draws per inner call: short calls let V8 optimize the loop normally instead of by on-stack
+ * replacement in the middle of one long first call (measured: ~3.0 ms instead of ~2.0 ms per 5·10⁵ draws). */
+const CHUNK = 2048;
+
 /**
  * Fills out[offset … offset + n − 1] with standard normal draws; returns out. The draws equal those of n calls to
  * `normal(stream)`, but the xoshiro128** recurrence runs on local variables (the fast path allocates nothing).
@@ -75,9 +79,14 @@ export function normals(stream: Stream, out: Float64Array, offset = 0, n = out.l
   if (!Number.isInteger(offset) || !Number.isInteger(n) || offset < 0 || n < 0 || offset + n > out.length) {
     throw new RangeError(`normals: offset ${offset} and n ${n} must lie within out (length ${out.length})`);
   }
+  for (let p = offset, end = offset + n; p < end; p += CHUNK) fillNormals(stream, out, p, Math.min(end, p + CHUNK));
+  return out;
+}
+
+function fillNormals(stream: Stream, out: Float64Array, begin: number, end: number): void {
   const st = stream.state;
   let s0 = st[0]!, s1 = st[1]!, s2 = st[2]!, s3 = st[3]!;
-  for (let p = offset, end = offset + n; p < end; p++) {
+  for (let p = begin; p < end; p++) {
     // xoshiro128**: result = rotl(s1·5, 7)·9, then the linear engine update.
     const m = Math.imul(s1, 5);
     const j = Math.imul((m << 7) | (m >>> 25), 9);
@@ -98,5 +107,4 @@ export function normals(stream: Stream, out: Float64Array, offset = 0, n = out.l
     }
   }
   st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
-  return out;
 }
