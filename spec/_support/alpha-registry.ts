@@ -113,4 +113,6 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'smc jarzynski: unweighted dU/dz misses E_theta[dU/dz] on the two-mode mixture (negative control)': 1e-6,
   'smc jarzynski: E[e^A] and weighted dU/ds on a Gaussian path': 1e-6,
   'smc jarzynski: unweighted dU/ds misses E_theta[dU/ds] on a Gaussian path (negative control)': 1e-6,
+  // spec/training/trainer.spec.ts
+  'training: log Z tracks the analytic log Z along a recorded Alg. 1 path': 1e-7,
 };
