@@ -20,7 +20,7 @@ function teacherData(key: Key, n: number): Float64Array {
   return energy.sample!(streamFromKey(key), theta, n, new Float64Array(n * d));
 }
 
-function setup(options: TrainerOptions, seedName: string, n = 300, walkers = 200) {
+function setup(seedName: string, n = 300, walkers = 200) {
   const key = testKey(seedName);
   const data = energyDataTerm(energy, teacherData(foldIn(key, 1), n), n);
   const theta0 = twoModeTheta(Float64Array.of(-0.1, 0.02), Float64Array.of(0.1, -0.03), 0);
@@ -93,7 +93,7 @@ describe('trainer', () => {
   };
 
   it('a run resumed from a checkpoint ends bit for bit where the uninterrupted run ends (Alg. 2 with resampling, Adam)', () => {
-    const s = setup(base, 'trainer resume');
+    const s = setup('trainer resume');
     const make = () => createTrainer({
       engine: energyEngine(energy, s.walkers), data: s.data, optimizer: adam(energy.paramDim, { lr: s.lr }),
       options: { ...base, logZ0: energy.logPartition!(s.theta0) }, runKey: s.key, theta0: s.theta0, x0: s.x0,
@@ -117,7 +117,7 @@ describe('trainer', () => {
   });
 
   it('the same key gives the same run; another key another run', () => {
-    const s = setup(base, 'trainer replay');
+    const s = setup('trainer replay');
     const run = (key: Key) => {
       const t = createTrainer({ engine: energyEngine(energy, s.walkers), data: s.data, optimizer: sgd(energy.paramDim, { lr: s.lr }), options: base, runKey: key, theta0: s.theta0, x0: s.x0 });
       for (let k = 0; k < 10; k++) t.step();
@@ -128,7 +128,7 @@ describe('trainer', () => {
   });
 
   it('the first iteration follows Alg. 1 lines 4–11 by hand: D_0, the SGD step θ_1 = θ_0 + γ D_0, weights (5)-(6)', () => {
-    const s = setup(base, 'trainer by hand');
+    const s = setup('trainer by hand');
     const options: TrainerOptions = { algorithm: 'jarzynski', h: 0.2 };
     const engine = energyEngine(energy, s.walkers);
     const t = createTrainer({ engine, data: s.data, optimizer: sgd(energy.paramDim, { lr: s.lr }), options, runKey: s.key, theta0: s.theta0, x0: s.x0 });
@@ -150,7 +150,7 @@ describe('trainer', () => {
   });
 
   it('pcd, unweighted and cd carry no weights; cd restarts at data points every iteration', () => {
-    const s = setup(base, 'trainer unweighted');
+    const s = setup('trainer unweighted');
     for (const options of [{ algorithm: 'pcd', h: 0.1 }, { algorithm: 'unweighted', h: 0.1 }, { algorithm: 'cd', h: 0.1, cdSteps: 1 }] as TrainerOptions[]) {
       const engine = energyEngine(energy, s.walkers);
       const t = createTrainer({ engine, data: s.data, optimizer: sgd(energy.paramDim, { lr: s.lr }), options, runKey: s.key, theta0: s.theta0, x0: s.x0 });
@@ -171,7 +171,7 @@ describe('trainer', () => {
   });
 
   it('rejects bad configurations before any work', () => {
-    const s = setup(base, 'trainer validation');
+    const s = setup('trainer validation');
     const make = (options: TrainerOptions, x0: Float64Array | null = s.x0) => createTrainer({
       engine: energyEngine(energy, s.walkers), data: s.data, optimizer: sgd(energy.paramDim, { lr: 0.1 }), options, runKey: s.key, theta0: s.theta0, ...(x0 ? { x0 } : {}),
     });
