@@ -7,12 +7,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
+import { runConfigFile } from './run.js';
 
 const HELP = `ebm — energy-based models in TypeScript
 
 Usage:
   ebm demo [--seed N] [--walkers N] [--steps K] [--out DIR]
       Samplers (ULA, MALA, HMC, MH) on the paper's two-mode mixture in d = 2; prints a table and writes DIR/demo.json.
+  ebm run CONFIG.json [--out DIR]
+      Runs an experiment or algorithm from a JSON config (validated before any work; see experiments/*/config.json).
+      Results (JSON, NPY, SVG) go to DIR (default runs/<experiment>); a rerun with the same DIR resumes from its
+      checkpoints where the config enables them.
   ebm help
 `;
 
@@ -49,6 +54,12 @@ export function main(argv: string[]): number {
     const file = join(out, 'demo.json');
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(`results written to ${file}`);
+    return 0;
+  }
+  if (command === 'run') {
+    const { values, positionals } = parseArgs({ args: rest, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
+    if (positionals.length !== 1) throw new RangeError(`run needs exactly one config file, got ${positionals.length}`);
+    runConfigFile(positionals[0]!, values.out);
     return 0;
   }
   process.stderr.write(`ebm: unknown command "${command}"\n\n${HELP}`);

@@ -39,8 +39,13 @@ export interface TrainerOptions {
   readonly batchSize?: number;
   /** P ≥ 1 ULA steps between restarts ('cd' only) */
   readonly cdSteps?: number;
-  /** when and how to resample ('jarzynski' only); none by default */
-  readonly resampling?: { readonly scheme: ResamplingSchemeName; readonly trigger: ResamplingTrigger };
+  /**
+   * when and how to resample ('jarzynski' only; none by default): on a trigger of ESS_{k+1} (smc/trigger.ts), or at a
+   * fixed interval (every L iterations: App. B.1's "pre-specified lags between the resampling steps", Fig. 10)
+   */
+  readonly resampling?:
+    | { readonly scheme: ResamplingSchemeName; readonly trigger: ResamplingTrigger }
+    | { readonly scheme: ResamplingSchemeName; readonly every: number };
   /** log Z_θ0 where known: enables the log Z and cross-entropy estimates (12) */
   readonly logZ0?: number;
 }
@@ -111,7 +116,13 @@ function checkOptions(o: TrainerOptions, n: number): void {
   if (o.resampling !== undefined) {
     if (o.algorithm !== 'jarzynski') throw new RangeError(`resampling applies to 'jarzynski' only (the others carry no weights)`);
     resamplingScheme(o.resampling.scheme);
-    checkTrigger(o.resampling.trigger, n);
+    if ('every' in o.resampling) {
+      if (!Number.isInteger(o.resampling.every) || o.resampling.every < 1) {
+        throw new RangeError(`resampling.every must be an integer ≥ 1, got ${o.resampling.every}`);
+      }
+    } else {
+      checkTrigger(o.resampling.trigger, n);
+    }
   }
   if (o.logZ0 !== undefined && !Number.isFinite(o.logZ0)) throw new RangeError(`logZ0 must be finite, got ${o.logZ0}`);
 }
@@ -212,7 +223,9 @@ export function createTrainer(init: TrainerInit): Trainer {
       if (algorithm === 'jarzynski') {
         // Line 11: resample on ESS_{k+1} (13); log Z carries across (§3.2, step 3).
         essAfter = ess(logW);
-        if (options.resampling && shouldResample(options.resampling.trigger, essAfter, n)) {
+        const rs = options.resampling;
+        const fire = rs === undefined ? false : 'every' in rs ? (k + 1) % rs.every === 0 : shouldResample(rs.trigger, essAfter, n);
+        if (fire) {
           tracker = recordResampling(tracker, logW);
           scheme!(streamFromKey(purposeKey(iterKey, PURPOSE.resample)), logW, ancestors);
           engine.resample(ancestors);
