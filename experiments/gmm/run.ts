@@ -130,6 +130,20 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** show a progress display on stderr (default true) */
   readonly progress?: boolean;
+  /**
+   * Simulates an interruption (tests, and runs split across time-limited sessions): after this many iterations of
+   * method `method`, run `run`, the run saves a checkpoint and `runGmm` throws `GmmInterrupted`; rerunning with the same
+   * out resumes from it. Needs checkpointEvery > 0 in the config.
+   */
+  readonly interruptAt?: { readonly method: number; readonly run: number; readonly iteration: number };
+}
+
+/** Thrown by runGmm when `interruptAt` is reached, after the checkpoint is saved. */
+export class GmmInterrupted extends Error {
+  constructor(readonly checkpoint: string) {
+    super(`interrupted; resume by running again with the same output folder (checkpoint ${checkpoint})`);
+    this.name = 'GmmInterrupted';
+  }
 }
 
 /** The problem shared by all methods and runs: the energy, teacher, data, θ_0 and keys. */
@@ -174,7 +188,7 @@ function makeDataTerm(config: GmmConfig, energy: Energy, data: Float64Array): Da
 /** One method, one run: returns the recorded trajectory. */
 function runOne(
   config: GmmConfig, problem: ReturnType<typeof gmmProblem>, method: GmmMethod, methodIndex: number, run: number,
-  out: string, onTick: (k: number, note: string) => void,
+  out: string, onTick: (k: number, note: string) => void, interruptAt: RunOptions['interruptAt'],
 ) {
   const { energy, root, data, theta0, entropyOnData } = problem;
   const d = config.d, K = config.iterations;
@@ -229,12 +243,17 @@ function runOne(
     if (info.resampled) resamplings++;
     if (k % config.recordEvery === 0) record(k / config.recordEvery, k, theta, info.ess, info.logZ, info.dataEnergy);
     onTick(k + 1, `p ${(1 / (1 + Math.exp(-trainer.theta[2 * d]!))).toFixed(3)}  ESS ${info.essAfter.toFixed(3)}`);
-    if (config.checkpointEvery > 0 && (k + 1) % config.checkpointEvery === 0 && k + 1 < K) {
+    const interrupt = interruptAt !== undefined && interruptAt.method === methodIndex && interruptAt.run === run && interruptAt.iteration === k + 1;
+    if (config.checkpointEvery > 0 && (interrupt || (((k + 1) % config.checkpointEvery === 0 || k + 1 === K)))) {
       const snap = trainer.snapshot();
       const arrays: Record<string, Float64Array> = { ...(snap.arrays as Record<string, Float64Array>) };
       for (const [name, arr] of Object.entries(trace)) arrays[`trace.${name}`] = arr;
       mkdirSync(join(out, 'checkpoints'), { recursive: true });
       saveCheckpoint(ckptPath, ckptConfig, { ...snap, arrays, numbers: { ...snap.numbers, traceResamplings: resamplings } });
+    }
+    if (interrupt) {
+      engine.dispose();
+      throw new GmmInterrupted(ckptPath);
     }
   }
   // θ_K: measured without another step.
@@ -248,6 +267,7 @@ function runOne(
 export function runGmm(config: GmmConfig, options: RunOptions): GmmResult {
   const log = options.log ?? (() => {});
   const out = options.out;
+  if (options.interruptAt !== undefined && config.checkpointEvery === 0) throw new RangeError('interruptAt needs checkpointEvery > 0 in the config');
   mkdirSync(out, { recursive: true });
   const problem = gmmProblem(config);
   const K = config.iterations;
@@ -265,7 +285,7 @@ export function runGmm(config: GmmConfig, options: RunOptions): GmmResult {
       perRun.push(runOne(config, problem, method, mi, run, out, (k, note) => {
         done = before + k;
         progress?.update(Math.min(done, total), `${method.name} run ${run + 1}/${config.runs}: ${note}`);
-      }));
+      }, options.interruptAt));
       done = before + K;
     }
     const seconds = (performance.now() - t0) / 1000;
