@@ -6,9 +6,7 @@
  */
 import { foldIn, keyFromSeed, normals, streamFromKey, type Key } from '../rng/index.js';
 import { bind, modeWeightB, twoModeMixtureEnergy, twoModeTheta } from '../energies/index.js';
-import { hmc, metropolisHastings, randomWalkProposal, type Sampler, type WalkerState } from '../samplers/index.js';
-import { ula } from '../samplers/ula.js';
-import { mala } from '../samplers/mala.js';
+import { hmc, mala, metropolisHastings, randomWalkProposal, ula, type Sampler, type WalkerState } from '../samplers/index.js';
 
 export interface DemoOptions {
   readonly seed: number;
