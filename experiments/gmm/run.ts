@@ -347,7 +347,14 @@ function writeFigures(config: GmmConfig, traces: Record<string, Record<string, F
   const names = config.methods.map((m) => m.name);
   const x = (name: string) => traces[name]!['iteration']![0]!;
   const pStar = 1 / (1 + Math.exp(-config.teacher.z));
-  const pSeries: LineSeries[] = names.map((name) => ({ name, x: x(name), y: meanOverRuns(traces[name]!['p']!) }));
+  // With several runs, p_k carries a band of ± one standard error over runs (σ_emp/√runs, as Fig. 10's lower panels).
+  const pSeries: LineSeries[] = names.map((name) => {
+    const runs = traces[name]!['p']!;
+    const mean = meanOverRuns(runs);
+    if (runs.length < 2) return { name, x: x(name), y: mean };
+    const se = mean.map((m, i) => Math.sqrt(runs.reduce((s, r) => s + (r[i]! - m) ** 2, 0) / (runs.length - 1) / runs.length));
+    return { name, x: x(name), y: mean, lower: mean.map((m, i) => m - se[i]!), upper: mean.map((m, i) => m + se[i]!) };
+  });
   const pPanel = linePlot(pSeries, { title: 'p_k = 1/(1 + e^{−z_k})', xLabel: 'iteration k', yLabel: 'p', yRange: [0, 1], hLines: [{ y: pStar, label: `p* = ${pStar.toFixed(2)}` }] });
   const abSeries: LineSeries[] = names.flatMap((name, i) => [
     { name: `${name}: a¹`, x: x(name), y: meanOverRuns(traces[name]!['a1']!), dash: i ? '6 3' : '' },
