@@ -130,7 +130,10 @@ describe('injected uniforms: structure of every scheme', () => {
       const p = probabilities(logW);
       const r = residualDrawCount(logW, m);
       const floors = p.reduce((s, q) => s + Math.floor(m * q + 1e-12), 0);
-      expect(Math.abs(r - (m - floors))).toBeLessThanOrEqual(1); // a p_i at an integer boundary may round either way
+      // Each M p_i within rounding of an integer may floor either way (e.g. p = (1/3 + 2^-54, 1/3 − 2^-55, …) at M = 12
+      // floors to 4, 3, 3 — which is exact — while M p_i + 1e-12 floors to 4, 4, 4): allow one per boundary case.
+      const boundary = p.filter((q) => Math.abs(m * q - Math.round(m * q)) < 1e-9).length;
+      expect(Math.abs(r - (m - floors))).toBeLessThanOrEqual(boundary);
       const c = counts(residualFromSortedUniforms(logW, sortedUniforms(streamFromKey(keyFromSeed(seed)), Math.max(r, 1)), new Int32Array(m)), logW.length);
       for (let i = 0; i < p.length; i++) {
         expect(c[i]!).toBeGreaterThanOrEqual(Math.floor(m * p[i]! - 1e-9));
