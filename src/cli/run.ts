@@ -3,33 +3,16 @@
  * any work starts, and dispatches on its "experiment" field. Errors list every problem with its JSON path.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { ZodError, ZodType } from 'zod';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, parseConfig } from './errors.js';
+
+export { ConfigError, formatZodError, parseConfig } from './errors.js';
 import { gmmConfigSchema, runGmm } from '../../experiments/gmm/run.js';
+import { runTrain, trainConfigSchema } from './train.js';
+import { runSample, sampleConfigSchema } from './sample.js';
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
-/** "path: message" for each issue, one per line. */
-export function formatZodError(error: ZodError, source: string): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
-    return `  ${path}: ${issue.message}`;
-  });
-  return `invalid config ${source}:\n${lines.join('\n')}`;
-}
-
-export function parseConfig<T>(schema: ZodType<T>, value: unknown, source: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, source));
-  return parsed.data;
-}
-
-const EXPERIMENTS = ['gmm'] as const;
+const EXPERIMENTS = ['gmm', 'train', 'sample'] as const;
 
 /** Validates and runs a config object; returns the result of the experiment. */
 export function runConfig(value: unknown, source: string, out?: string): unknown {
@@ -43,6 +26,18 @@ export function runConfig(value: unknown, source: string, out?: string): unknown
       const result = runGmm(config, { out: dir, log: (line) => console.log(line) });
       console.log(`results: ${result.files.filter((f) => f.endsWith('.json') || f.endsWith('.svg')).join(', ')}`);
       return result;
+    }
+    case 'train': {
+      // src/cli/train.ts: any training algorithm on any energy; relative .npy paths are read next to the config.
+      const config = parseConfig(trainConfigSchema, value, source);
+      console.log(`ebm run: train ${config.algorithm} on ${config.energy.kind}, N = ${config.walkers}, K = ${config.iterations}, h = ${config.h}, seed ${config.seed}; output ${dir}`);
+      return runTrain(config, { out: dir, baseDir: dirname(resolve(source)), source, log: (line) => console.log(line) });
+    }
+    case 'sample': {
+      // src/cli/sample.ts: one sampler on an energy at fixed θ.
+      const config = parseConfig(sampleConfigSchema, value, source);
+      console.log(`ebm run: sample ${config.sampler.kind} on ${config.energy.kind}, N = ${config.walkers}, K = ${config.steps}, seed ${config.seed}; output ${dir}`);
+      return runSample(config, { out: dir, baseDir: dirname(resolve(source)), source, log: (line) => console.log(line) });
     }
     default:
       throw new ConfigError(`invalid config ${source}: "experiment" must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`);
