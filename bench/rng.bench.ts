@@ -16,6 +16,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { keyFromSeed, foldIn, normal, normals, streamFromKey, uniform, uniformOpen, type Stream } from '../src/rng/index.js';
+import { ZIGGURAT_TABLES } from '../src/rng/normal.js';
 import {
   isMain,
   machine,
@@ -39,33 +40,9 @@ const TWO_PI = 2 * Math.PI;
 
 // ---------------------------------------------------------------------------------------------------------------
 // A reference ziggurat on any pure-rand generator: the same 128-layer tables as src/rng/normal.ts (Marsaglia & Tsang
-// 2000), rebuilt here because normal.ts keeps its tables private. It differs from ours only in where the 32-bit words
-// come from, so the ratio measures the generator and the call overhead.
-const LAYERS = 128;
-const R = 3.442619855899;
-const V = 9.91256303526217e-3;
-const M1 = 2147483648;
-const K = new Float64Array(LAYERS);
-const W = new Float64Array(LAYERS);
-const F = new Float64Array(LAYERS);
-{
-  let dn = R;
-  let tn = dn;
-  const q = V / Math.exp(-0.5 * dn * dn);
-  K[0] = Math.floor((dn / q) * M1);
-  K[1] = 0;
-  W[0] = q / M1;
-  W[LAYERS - 1] = dn / M1;
-  F[0] = 1;
-  F[LAYERS - 1] = Math.exp(-0.5 * dn * dn);
-  for (let i = LAYERS - 2; i >= 1; i--) {
-    dn = Math.sqrt(-2 * Math.log(V / dn + Math.exp(-0.5 * dn * dn)));
-    K[i + 1] = Math.floor((dn / tn) * M1);
-    tn = dn;
-    F[i] = Math.exp(-0.5 * dn * dn);
-    W[i] = dn / M1;
-  }
-}
+// 2000). It differs from ours only in where the 32-bit words come from, so the ratio measures the generator and the
+// call overhead.
+const { layers: LAYERS, r: R, k: K, w: W, f: F } = ZIGGURAT_TABLES;
 
 function zigguratSlow(rng: RandomGenerator, j: number, i: number): number {
   for (;;) {

@@ -39,6 +39,12 @@ const F = new Float64Array(LAYERS);
   }
 }
 
+/**
+ * The tables, for code that runs the same ziggurat on words from elsewhere (bench/rng.bench.ts's pure-rand reference,
+ * worker kernels). Treat them as read-only.
+ */
+export const ZIGGURAT_TABLES = { layers: LAYERS, r: R, k: K, w: W, f: F } as const;
+
 /** The slow path for a rejected word j in layer i: wedge test, tail, or a fresh word (which may again be slow). */
 function slowPath(stream: Stream, j: number, i: number): number {
   for (;;) {
