@@ -8,11 +8,12 @@ import { ConfigError, parseConfig } from './errors.js';
 
 export { ConfigError, formatZodError, parseConfig } from './errors.js';
 import { gmmConfigSchema, runGmm } from '../../experiments/gmm/run.js';
+import { formatSummary, gmm1dConfigSchema, runGmm1d } from '../../experiments/gmm-1d/run.js';
 import { runTrain, trainConfigSchema } from './train.js';
 import { runSample, sampleConfigSchema } from './sample.js';
 
 
-const EXPERIMENTS = ['gmm', 'train', 'sample'] as const;
+const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample'] as const;
 
 /** Validates and runs a config object; returns the result of the experiment. */
 export function runConfig(value: unknown, source: string, out?: string): unknown {
@@ -38,6 +39,13 @@ export function runConfig(value: unknown, source: string, out?: string): unknown
       const config = parseConfig(sampleConfigSchema, value, source);
       console.log(`ebm run: sample ${config.sampler.kind} on ${config.energy.kind}, N = ${config.walkers}, K = ${config.steps}, seed ${config.seed}; output ${dir}`);
       return runSample(config, { out: dir, baseDir: dirname(resolve(source)), source, log: (line) => console.log(line) });
+    }
+    case 'gmm-1d': {
+      const config = parseConfig(gmm1dConfigSchema, value, source);
+      console.log(`ebm run: ${config.title}; output ${dir}`);
+      const result = runGmm1d(config, { out: dir, log: (line) => console.log(line) });
+      console.log(formatSummary(result));
+      return result;
     }
     default:
       throw new ConfigError(`invalid config ${source}: "experiment" must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`);

@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './optimizers.js';
 export * from './engine.js';
 export * from './trainer.js';
+export * from './continuous.js';
