@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { foldIn, keyFromSeed, normals, streamFromKey, type Key } from '../../src/rng/index.js';
 import { twoModeMixtureEnergy, twoModeTheta, type Energy } from '../../src/energies/index.js';
 import { createTrainer, energyDataTerm, energyEngine, sgd, type TrainerOptions, type WalkerEngine, type DataTerm } from '../../src/training/index.js';
+import { fusedMixturePool } from '../../src/training/fused/pool.js';
 import { loadCheckpointIfExists, saveCheckpoint } from '../../src/io/checkpoint.js';
 import { ess, logZEstimate } from '../../src/smc/index.js';
 import { writeJson } from '../../src/io/json.js';
@@ -74,8 +75,10 @@ export const gmmConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(1),
   /** record the trajectory every this many iterations */
   recordEvery: z.number().int().positive().default(10),
-  /** 'generic' (any Energy, one thread) or 'gmm' (fused, multi-threaded) */
-  engine: z.enum(['generic']).default('generic'),
+  /** 'generic' (any Energy, one thread) or 'fused' (src/training/fused: the mixture's fused kernels on worker threads) */
+  engine: z.enum(['generic', 'fused']).default('fused'),
+  /** worker threads of the fused engine (default: the machine's available parallelism; 0: the calling thread) */
+  threads: z.number().int().nonnegative().optional(),
   /** save a checkpoint every this many iterations (0: never); a rerun with the same --out resumes */
   checkpointEvery: z.number().int().nonnegative().default(0),
 }).strict().superRefine((c, ctx) => {
@@ -177,12 +180,11 @@ function learningRates(config: GmmConfig, factor: number): Float64Array {
   return lr;
 }
 
-function makeEngine(config: GmmConfig, energy: Energy): WalkerEngine {
-  return energyEngine(energy, config.walkers);
-}
-
-function makeDataTerm(config: GmmConfig, energy: Energy, data: Float64Array): DataTerm {
-  return energyDataTerm(energy, data, config.dataSize);
+/** The walker engine and data term of one run: generic (any Energy) or fused (multi-threaded, this mixture only). */
+function makeEngine(config: GmmConfig, energy: Energy, data: Float64Array): { engine: WalkerEngine; dataTerm: DataTerm } {
+  if (config.engine === 'generic') return { engine: energyEngine(energy, config.walkers), dataTerm: energyDataTerm(energy, data, config.dataSize) };
+  const pool = fusedMixturePool({ d: config.d, walkers: config.walkers, data, dataSize: config.dataSize, ...(config.threads !== undefined ? { threads: config.threads } : {}) });
+  return { engine: pool.engine, dataTerm: pool.data };
 }
 
 /** One method, one run: returns the recorded trajectory. */
@@ -202,9 +204,9 @@ function runOne(
     ...(method.resampling !== undefined ? { resampling: method.resampling } : {}),
   };
   const x0 = energy.sample!(streamFromKey(foldIn(runKey, 0xffff_fff0)), theta0, config.walkers, new Float64Array(config.walkers * d));
-  const engine = makeEngine(config, energy);
+  const { engine, dataTerm } = makeEngine(config, energy, data);
   const trainer = createTrainer({
-    engine, data: makeDataTerm(config, energy, data), optimizer: sgd(energy.paramDim, { lr: learningRates(config, method.learningRateFactor) }),
+    engine, data: dataTerm, optimizer: sgd(energy.paramDim, { lr: learningRates(config, method.learningRateFactor) }),
     options, runKey, theta0, ...(method.algorithm === 'pcd' || method.algorithm === 'cd' ? {} : { x0 }),
   });
   // Records at k = 0, r, 2r, … and always at k = K.
@@ -235,7 +237,6 @@ function runOne(
       trace.klEstimated[r] = logZ + dataEnergy - entropyOnData;
     }
   };
-  const dataTerm = makeDataTerm(config, energy, data);
   while (trainer.k < K) {
     const k = trainer.k;
     const theta = Float64Array.from(trainer.theta);

@@ -1,0 +1,306 @@
+/**
+ * The fused kernels of the paper's mixture (004 (15)) for the multi-threaded engine (pool.ts). Everything a worker
+ * runs is inside `createKernels`, which refers to nothing outside itself, so that its source text (`toString()`) can
+ * start a worker both from the TypeScript sources (vitest) and from dist/ — and the main thread runs the very same
+ * function when no worker is wanted (threads = 0), which is how the tests show that the thread count changes nothing.
+ *
+ * Work is split into fixed blocks of walkers (or data points); a block's result never depends on which thread ran it,
+ * and reductions are written per block and summed in block order by the caller.
+ *
+ * ULA noise: the t-th moved walker takes d normals from the stream of noise block ⌊t / B⌋ (src/training/keys.ts); the
+ * caller writes each block's initial xoshiro128** state, and `normalsFrom` below reproduces src/rng/normal.ts's
+ * ziggurat on it bit for bit (spec/training/fused.spec.ts checks this against `normals`).
+ */
+
+/** Shared memory layout of a pool (all SharedArrayBuffer-backed). */
+export interface SharedViews {
+  readonly d: number;
+  readonly walkers: number;
+  readonly dataSize: number;
+  readonly block: number;
+  /** walker positions, energies U, gradients ∇U, posterior weights w_b, log-weights A, paramGrad weights */
+  readonly x: Float64Array;
+  readonly u: Float64Array;
+  readonly grad: Float64Array;
+  readonly wb: Float64Array;
+  readonly logW: Float64Array;
+  readonly weights: Float64Array;
+  /** moved walkers (sorted indices) and a 0/1 flag per walker */
+  readonly moved: Int32Array;
+  readonly isMoved: Uint8Array;
+  /** θ_k and θ_{k+1}, 2d + 1 each */
+  readonly thetaK: Float64Array;
+  readonly thetaNext: Float64Array;
+  /** scalar parameters: [h, movedCount, useLogW, allMoved] */
+  readonly params: Float64Array;
+  /** per noise block: the initial xoshiro128** state (4 words) */
+  readonly blockStates: Int32Array;
+  /** per block: partial sums (2d + 3 each) */
+  readonly partials: Float64Array;
+  /** data points and per-data-block partial sums */
+  readonly data: Float64Array;
+  readonly dataPartials: Float64Array;
+  /** ziggurat tables k, w, f (128 each) */
+  readonly zk: Float64Array;
+  readonly zw: Float64Array;
+  readonly zf: Float64Array;
+}
+
+export const COMMAND = { evaluate: 1, advance: 2, paramGrad: 3, data: 4, posterior: 5, exit: 9 } as const;
+
+export type Kernels = ReturnType<typeof createKernels>;
+
+/**
+ * The kernels over one SharedViews. Each `run(cmd, worker, workers)` processes the blocks b ≡ worker (mod workers).
+ * Self-contained: no imports, no outer references (see the module comment).
+ */
+export function createKernels(v: SharedViews) {
+  const d = v.d, N = v.walkers, B = v.block;
+  const layers = 128, R = 3.442619855899;
+  const zk = v.zk, zw = v.zw, zf = v.zf;
+  const xi = new Float64Array(d);
+  const TWO_POW_26 = 67108864, TWO_POW_M53 = 1 / 9007199254740992;
+  // xoshiro128** state of the block being processed (a local copy; see normalsFrom).
+  const st = new Int32Array(4);
+
+  function next(): number {
+    const s0 = st[0]!, s1 = st[1]!, s2 = st[2]!, s3 = st[3]!;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    const n2 = s2 ^ s0, n3 = s3 ^ s1;
+    st[1] = s1 ^ n2;
+    st[0] = s0 ^ n3;
+    st[2] = n2 ^ t;
+    st[3] = (n3 << 11) | (n3 >>> 21);
+    return result;
+  }
+  function uniformOpen(): number {
+    for (;;) {
+      const a = next() >>> 5;
+      const b = next() >>> 6;
+      const k = a * TWO_POW_26 + b;
+      if (k !== 0) return k * TWO_POW_M53;
+    }
+  }
+  function slowPath(j: number, i: number): number {
+    for (;;) {
+      if (i === 0) {
+        let x: number, y: number;
+        do {
+          x = -Math.log(uniformOpen()) / R;
+          y = -Math.log(uniformOpen());
+        } while (y + y < x * x);
+        return j > 0 ? R + x : -R - x;
+      }
+      const x = j * zw[i]!;
+      if (zf[i]! + uniformOpen() * (zf[i - 1]! - zf[i]!) < Math.exp(-0.5 * x * x)) return x;
+      j = next();
+      i = j & (layers - 1);
+      if (Math.abs(j) < zk[i]!) return j * zw[i]!;
+    }
+  }
+  /** d normals into xi from the current block state (src/rng/normal.ts's ziggurat). */
+  function normalsFrom(): void {
+    for (let p = 0; p < d; p++) {
+      const j = next();
+      const i = j & (layers - 1);
+      xi[p] = Math.abs(j) < zk[i]! ? j * zw[i]! : slowPath(j, i);
+    }
+  }
+
+  /** U, w_b and ∇U of 004 (15) at walker i's position (in x) under θ; returns U. */
+  function evaluate(theta: Float64Array, i: number): number {
+    const o = i * d;
+    let sa = 0, sb = 0;
+    for (let j = 0; j < d; j++) {
+      const xj = v.x[o + j]!;
+      const da = xj - theta[j]!, db = xj - theta[d + j]!;
+      sa += da * da;
+      sb += db * db;
+    }
+    const ea = 0.5 * sa, eb = 0.5 * sb + theta[2 * d]!;
+    const diff = ea - eb;
+    const u = (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
+    const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+    const wa = 1 - wb;
+    for (let j = 0; j < d; j++) {
+      const xj = v.x[o + j]!;
+      v.grad[o + j] = wa * (xj - theta[j]!) + wb * (xj - theta[d + j]!);
+    }
+    v.u[i] = u;
+    v.wb[i] = wb;
+    return u;
+  }
+
+  /** One moved walker i with noise block state already loaded: ULA (004 (5)) + the fused Jarzynski increment. */
+  function advanceMoved(i: number, h: number, c: number, useLogW: boolean): void {
+    normalsFrom();
+    const o = i * d, th = v.thetaNext;
+    let sa = 0, sb = 0;
+    for (let j = 0; j < d; j++) {
+      // X' = X − h ∇U_θk(X) + √(2h) ξ with the cached gradient.
+      const xn = v.x[o + j]! - h * v.grad[o + j]! + c * xi[j]!;
+      v.x[o + j] = xn;
+      const da = xn - th[j]!, db = xn - th[d + j]!;
+      sa += da * da;
+      sb += db * db;
+    }
+    const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
+    const diff = ea - eb;
+    const u1 = (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
+    const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+    const wa = 1 - wb;
+    let xs = 0, ss = 0;
+    for (let j = 0; j < d; j++) {
+      const xn = v.x[o + j]!;
+      const g1 = wa * (xn - th[j]!) + wb * (xn - th[d + j]!);
+      const s = v.grad[o + j]! + g1;
+      xs += xi[j]! * s;
+      ss += s * s;
+      v.grad[o + j] = g1;
+    }
+    // 004 (5)-(6), fused (src/smc/jarzynski.ts): ΔA = U_k(X) − U_k+1(X') − (h/4)|s|² + √(h/2) ξ·s.
+    if (useLogW) v.logW[i] = v.logW[i]! + v.u[i]! - u1 - 0.25 * h * ss + Math.sqrt(0.5 * h) * xs;
+    v.u[i] = u1;
+    v.wb[i] = wb;
+  }
+
+  function runAdvance(worker: number, workers: number): void {
+    const h = v.params[0]!, count = v.params[1]!, useLogW = v.params[2] === 1, allMoved = v.params[3] === 1;
+    const c = Math.sqrt(2 * h);
+    const noiseBlocks = Math.ceil(count / B);
+    for (let b = worker; b < noiseBlocks; b += workers) {
+      st[0] = v.blockStates[4 * b]!; st[1] = v.blockStates[4 * b + 1]!; st[2] = v.blockStates[4 * b + 2]!; st[3] = v.blockStates[4 * b + 3]!;
+      for (let t = b * B, end = Math.min(count, t + B); t < end; t++) advanceMoved(allMoved ? t : v.moved[t]!, h, c, useLogW);
+    }
+    if (!allMoved) {
+      // 004 Alg. 2 line 14: frozen walkers are re-evaluated under θ_{k+1} and get A += U_θk(X) − U_θk+1(X).
+      const walkerBlocks = Math.ceil(N / B);
+      for (let b = worker; b < walkerBlocks; b += workers) {
+        for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
+          if (v.isMoved[i]) continue;
+          const u0 = v.u[i]!;
+          const u1 = evaluate(v.thetaNext, i);
+          if (useLogW) v.logW[i] = v.logW[i]! + u0 - u1;
+        }
+      }
+    }
+  }
+
+  function runEvaluate(worker: number, workers: number, posteriorOnly: boolean): void {
+    const blocks = Math.ceil(N / B), th = v.thetaNext;
+    for (let b = worker; b < blocks; b += workers) {
+      for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
+        if (!posteriorOnly) {
+          evaluate(th, i);
+          continue;
+        }
+        // w_b only (after a checkpoint restore: U and ∇U were restored exactly).
+        const o = i * d;
+        let sa = 0, sb = 0;
+        for (let j = 0; j < d; j++) {
+          const xj = v.x[o + j]!;
+          const da = xj - th[j]!, db = xj - th[d + j]!;
+          sa += da * da;
+          sb += db * db;
+        }
+        const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
+        const diff = ea - eb; // the same operations as evaluate(), so w_b is bit-identical
+        v.wb[i] = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+      }
+    }
+  }
+
+  /** Per walker block: Σ w w_a x (d), Σ w w_b x (d), Σ w w_a, Σ w w_b. */
+  function runParamGrad(worker: number, workers: number): void {
+    const blocks = Math.ceil(N / B), stride = 2 * d + 3;
+    for (let b = worker; b < blocks; b += workers) {
+      const o = b * stride;
+      for (let q = 0; q < stride; q++) v.partials[o + q] = 0;
+      let swa = 0, swb = 0;
+      for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
+        const w = v.weights[i]!;
+        if (w === 0) continue;
+        const wb = w * v.wb[i]!, wa = w - wb;
+        swa += wa;
+        swb += wb;
+        const xo = i * d;
+        for (let j = 0; j < d; j++) {
+          const xj = v.x[xo + j]!;
+          v.partials[o + j] = v.partials[o + j]! + wa * xj;
+          v.partials[o + d + j] = v.partials[o + d + j]! + wb * xj;
+        }
+      }
+      v.partials[o + 2 * d] = swa;
+      v.partials[o + 2 * d + 1] = swb;
+    }
+  }
+
+  /** Per data block under θ = thetaK: Σ w_a x*, Σ w_b x*, Σ w_a, Σ w_b, Σ U. */
+  function runData(worker: number, workers: number): void {
+    const n = v.dataSize, blocks = Math.ceil(n / B), stride = 2 * d + 3, th = v.thetaK;
+    for (let b = worker; b < blocks; b += workers) {
+      const o = b * stride;
+      for (let q = 0; q < stride; q++) v.dataPartials[o + q] = 0;
+      let swa = 0, swb = 0, su = 0;
+      for (let i = b * B, end = Math.min(n, i + B); i < end; i++) {
+        const xo = i * d;
+        let sa = 0, sb = 0;
+        for (let j = 0; j < d; j++) {
+          const xj = v.data[xo + j]!;
+          const da = xj - th[j]!, db = xj - th[d + j]!;
+          sa += da * da;
+          sb += db * db;
+        }
+        const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
+        const diff = ea - eb;
+        su += (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
+        const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+        const wa = 1 - wb;
+        swa += wa;
+        swb += wb;
+        for (let j = 0; j < d; j++) {
+          const xj = v.data[xo + j]!;
+          v.dataPartials[o + j] = v.dataPartials[o + j]! + wa * xj;
+          v.dataPartials[o + d + j] = v.dataPartials[o + d + j]! + wb * xj;
+        }
+      }
+      v.dataPartials[o + 2 * d] = swa;
+      v.dataPartials[o + 2 * d + 1] = swb;
+      v.dataPartials[o + 2 * d + 2] = su;
+    }
+  }
+
+  return {
+    run(cmd: number, worker: number, workers: number): void {
+      if (cmd === 1) runEvaluate(worker, workers, false);
+      else if (cmd === 2) runAdvance(worker, workers);
+      else if (cmd === 3) runParamGrad(worker, workers);
+      else if (cmd === 4) runData(worker, workers);
+      else if (cmd === 5) runEvaluate(worker, workers, true);
+    },
+  };
+}
+
+/**
+ * The worker's loop (source text only: it runs inside `new Worker(…, { eval: true })`): wait for a new generation,
+ * run the command on this worker's blocks, count itself done.
+ */
+export function workerLoop(createKernelsFn: typeof createKernels): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const wd = workerData as { views: SharedViews; control: Int32Array; worker: number; workers: number };
+  const kernels = createKernelsFn(wd.views);
+  const control = wd.control;
+  let generation = 0;
+  for (;;) {
+    Atomics.wait(control, 1, generation);
+    generation = Atomics.load(control, 1);
+    const cmd = Atomics.load(control, 0);
+    if (cmd === 9) break;
+    kernels.run(cmd, wd.worker, wd.workers);
+    Atomics.add(control, 2, 1);
+    Atomics.notify(control, 2);
+  }
+}
