@@ -7,10 +7,12 @@ import process from 'node:process';
 import { machineLine } from './harness.js';
 import { printRngReport, rngBench } from './rng.bench.js';
 import { printSamplersReport, samplersBench } from './samplers.bench.js';
+import { gmmBench, printGmmReport } from './gmm.bench.js';
 
 const suites: Record<string, () => Promise<void>> = {
   rng: async () => printRngReport(await rngBench()),
   samplers: async () => printSamplersReport(await samplersBench()),
+  gmm: async () => printGmmReport(await gmmBench()),
 };
 
 const asked = process.argv.slice(2);
