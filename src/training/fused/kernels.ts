@@ -40,13 +40,19 @@ export interface SharedViews {
   /** data points and per-data-block partial sums */
   readonly data: Float64Array;
   readonly dataPartials: Float64Array;
+  /** resampling: ancestor indices and scratch copies of x, ∇U, U, w_b */
+  readonly ancestors: Int32Array;
+  readonly xScratch: Float64Array;
+  readonly gradScratch: Float64Array;
+  readonly uScratch: Float64Array;
+  readonly wbScratch: Float64Array;
   /** ziggurat tables k, w, f (128 each) */
   readonly zk: Float64Array;
   readonly zw: Float64Array;
   readonly zf: Float64Array;
 }
 
-export const COMMAND = { evaluate: 1, advance: 2, paramGrad: 3, data: 4, posterior: 5, exit: 9 } as const;
+export const COMMAND = { evaluate: 1, advance: 2, paramGrad: 3, data: 4, posterior: 5, copyOut: 6, gather: 7, exit: 9 } as const;
 
 export type Kernels = ReturnType<typeof createKernels>;
 
@@ -272,6 +278,32 @@ export function createKernels(v: SharedViews) {
     }
   }
 
+  /** Resampling, phase 1: copy this worker's blocks of x, ∇U, U, w_b into the scratch buffers. */
+  function runCopyOut(worker: number, workers: number): void {
+    const blocks = Math.ceil(N / B);
+    for (let b = worker; b < blocks; b += workers) {
+      const lo = b * B, hi = Math.min(N, lo + B);
+      v.xScratch.set(v.x.subarray(lo * d, hi * d), lo * d);
+      v.gradScratch.set(v.grad.subarray(lo * d, hi * d), lo * d);
+      v.uScratch.set(v.u.subarray(lo, hi), lo);
+      v.wbScratch.set(v.wb.subarray(lo, hi), lo);
+    }
+  }
+
+  /** Resampling, phase 2: walker i of this worker's blocks becomes (scratch) walker ancestors[i]. */
+  function runGather(worker: number, workers: number): void {
+    const blocks = Math.ceil(N / B);
+    for (let b = worker; b < blocks; b += workers) {
+      for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
+        const a = v.ancestors[i]!;
+        v.x.set(v.xScratch.subarray(a * d, a * d + d), i * d);
+        v.grad.set(v.gradScratch.subarray(a * d, a * d + d), i * d);
+        v.u[i] = v.uScratch[a]!;
+        v.wb[i] = v.wbScratch[a]!;
+      }
+    }
+  }
+
   return {
     run(cmd: number, worker: number, workers: number): void {
       if (cmd === 1) runEvaluate(worker, workers, false);
@@ -279,6 +311,8 @@ export function createKernels(v: SharedViews) {
       else if (cmd === 3) runParamGrad(worker, workers);
       else if (cmd === 4) runData(worker, workers);
       else if (cmd === 5) runEvaluate(worker, workers, true);
+      else if (cmd === 6) runCopyOut(worker, workers);
+      else if (cmd === 7) runGather(worker, workers);
     },
   };
 }

@@ -61,6 +61,7 @@ export function fusedMixturePool(options: FusedPoolOptions): FusedPool {
     thetaK: f64(p), thetaNext: f64(p), params: f64(4),
     blockStates: new Int32Array(new SharedArrayBuffer(16 * walkerBlocks)),
     partials: f64(walkerBlocks * stride), data: f64(n * d), dataPartials: f64(dataBlocks * stride),
+    ancestors: new Int32Array(new SharedArrayBuffer(4 * N)), xScratch: f64(N * d), gradScratch: f64(N * d), uScratch: f64(N), wbScratch: f64(N),
     zk: f64(128), zw: f64(128), zf: f64(128),
   };
   views.data.set(options.data);
@@ -188,15 +189,14 @@ export function fusedMixturePool(options: FusedPoolOptions): FusedPool {
     resample(ancestors) {
       requireReady();
       if (ancestors.length !== N) throw new RangeError(`ancestors must have length N = ${N}, got ${ancestors.length}`);
-      const x = Float64Array.from(views.x), g = Float64Array.from(views.grad), u = Float64Array.from(views.u), wb = Float64Array.from(views.wb);
       for (let i = 0; i < N; i++) {
         const a = ancestors[i]!;
         if (!(a >= 0 && a < N)) throw new RangeError(`ancestors[${i}] = ${a} is not a walker index in [0, ${N})`);
-        views.x.set(x.subarray(a * d, a * d + d), i * d);
-        views.grad.set(g.subarray(a * d, a * d + d), i * d);
-        views.u[i] = u[a]!;
-        views.wb[i] = wb[a]!;
       }
+      // Two parallel phases (a walker may be copied from a block another thread overwrites): copy out, then gather.
+      views.ancestors.set(ancestors);
+      run(COMMAND.copyOut);
+      run(COMMAND.gather);
     },
     readPositions: (out) => (out.set(views.x), out),
     readEnergies: (out) => (out.set(views.u), out),
