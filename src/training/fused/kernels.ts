@@ -64,8 +64,15 @@ export function createKernels(v: SharedViews) {
   const d = v.d, N = v.walkers, B = v.block;
   const layers = 128, R = 3.442619855899;
   const zk = v.zk, zw = v.zw, zf = v.zf;
+  // One walker's normals.
   const xi = new Float64Array(d);
+  // Block sums are formed in accA, accB (private, not shared) and written to the shared partials once per block; a, b
+  // of θ are copied into ta, tb once per block; cA, cB hold per-row distances, then weights.
+  const accA = new Float64Array(d), accB = new Float64Array(d), ta = new Float64Array(d), tb = new Float64Array(d);
+  const cA = new Float64Array(B), cB = new Float64Array(B);
   const TWO_POW_26 = 67108864, TWO_POW_M53 = 1 / 9007199254740992;
+  // The shared arrays as locals, so that V8 keeps them in registers across the hot loops.
+  const X = v.x, G = v.grad, U = v.u, WB = v.wb, LW = v.logW, PW = v.weights, PS = v.partials, DX = v.data, DS = v.dataPartials;
   // xoshiro128** state of the block being processed (a local copy; see normalsFrom).
   const st = new Int32Array(4);
 
@@ -106,79 +113,100 @@ export function createKernels(v: SharedViews) {
       if (Math.abs(j) < zk[i]!) return j * zw[i]!;
     }
   }
-  /** d normals into xi from the current block state (src/rng/normal.ts's ziggurat). */
-  function normalsFrom(): void {
-    for (let p = 0; p < d; p++) {
-      const j = next();
-      const i = j & (layers - 1);
-      xi[p] = Math.abs(j) < zk[i]! ? j * zw[i]! : slowPath(j, i);
-    }
-  }
-
   /** U, w_b and ∇U of 004 (15) at walker i's position (in x) under θ; returns U. */
   function evaluate(theta: Float64Array, i: number): number {
     const o = i * d;
     let sa = 0, sb = 0;
     for (let j = 0; j < d; j++) {
-      const xj = v.x[o + j]!;
+      const xj = X[o + j]!;
       const da = xj - theta[j]!, db = xj - theta[d + j]!;
       sa += da * da;
       sb += db * db;
     }
     const ea = 0.5 * sa, eb = 0.5 * sb + theta[2 * d]!;
     const diff = ea - eb;
-    const u = (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
-    const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+    // One exponential serves U and w_b: e^{−|Δ|} is e^{Δ} when Δ < 0, so w_b has the same bits as σ(Δ) written out.
+    const e = Math.exp(-Math.abs(diff));
+    const u = (diff < 0 ? ea : eb) - Math.log1p(e);
+    const wb = diff >= 0 ? 1 / (1 + e) : e / (1 + e);
     const wa = 1 - wb;
     for (let j = 0; j < d; j++) {
-      const xj = v.x[o + j]!;
-      v.grad[o + j] = wa * (xj - theta[j]!) + wb * (xj - theta[d + j]!);
+      const xj = X[o + j]!;
+      G[o + j] = wa * (xj - theta[j]!) + wb * (xj - theta[d + j]!);
     }
-    v.u[i] = u;
-    v.wb[i] = wb;
+    U[i] = u;
+    WB[i] = wb;
     return u;
   }
 
-  /** One moved walker i with noise block state already loaded: ULA (004 (5)) + the fused Jarzynski increment. */
+  /** d normals into xi from the block state in `st` (the next walker's noise: walkers in order within a block). */
+  function normalsFrom(): void {
+    let s0 = st[0]!, s1 = st[1]!, s2 = st[2]!, s3 = st[3]!;
+    for (let p = 0; p < d; p++) {
+      const m = Math.imul(s1, 5);
+      const j = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const i = j & (layers - 1);
+      if (Math.abs(j) < zk[i]!) {
+        xi[p] = j * zw[i]!;
+      } else {
+        st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+        xi[p] = slowPath(j, i);
+        s0 = st[0]!; s1 = st[1]!; s2 = st[2]!; s3 = st[3]!;
+      }
+    }
+    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+  }
+
+  /** One moved walker i with its block's state in `st`: ULA (004 (5)) + the fused Jarzynski increment. */
   function advanceMoved(i: number, h: number, c: number, useLogW: boolean): void {
     normalsFrom();
     const o = i * d, th = v.thetaNext;
     let sa = 0, sb = 0;
     for (let j = 0; j < d; j++) {
       // X' = X − h ∇U_θk(X) + √(2h) ξ with the cached gradient.
-      const xn = v.x[o + j]! - h * v.grad[o + j]! + c * xi[j]!;
-      v.x[o + j] = xn;
+      const xn = X[o + j]! - h * G[o + j]! + c * xi[j]!;
+      X[o + j] = xn;
       const da = xn - th[j]!, db = xn - th[d + j]!;
       sa += da * da;
       sb += db * db;
     }
     const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
     const diff = ea - eb;
-    const u1 = (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
-    const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+    const e = Math.exp(-Math.abs(diff));
+    const u1 = (diff < 0 ? ea : eb) - Math.log1p(e);
+    const wb = diff >= 0 ? 1 / (1 + e) : e / (1 + e);
     const wa = 1 - wb;
     let xs = 0, ss = 0;
     for (let j = 0; j < d; j++) {
-      const xn = v.x[o + j]!;
+      const xn = X[o + j]!;
       const g1 = wa * (xn - th[j]!) + wb * (xn - th[d + j]!);
-      const s = v.grad[o + j]! + g1;
+      const s = G[o + j]! + g1;
       xs += xi[j]! * s;
       ss += s * s;
-      v.grad[o + j] = g1;
+      G[o + j] = g1;
     }
     // 004 (5)-(6), fused (src/smc/jarzynski.ts): ΔA = U_k(X) − U_k+1(X') − (h/4)|s|² + √(h/2) ξ·s.
-    if (useLogW) v.logW[i] = v.logW[i]! + v.u[i]! - u1 - 0.25 * h * ss + Math.sqrt(0.5 * h) * xs;
-    v.u[i] = u1;
-    v.wb[i] = wb;
+    if (useLogW) LW[i] = LW[i]! + U[i]! - u1 - 0.25 * h * ss + Math.sqrt(0.5 * h) * xs;
+    U[i] = u1;
+    WB[i] = wb;
   }
 
   function runAdvance(worker: number, workers: number): void {
     const h = v.params[0]!, count = v.params[1]!, useLogW = v.params[2] === 1, allMoved = v.params[3] === 1;
     const c = Math.sqrt(2 * h);
     const noiseBlocks = Math.ceil(count / B);
+    const BS = v.blockStates;
     for (let b = worker; b < noiseBlocks; b += workers) {
-      st[0] = v.blockStates[4 * b]!; st[1] = v.blockStates[4 * b + 1]!; st[2] = v.blockStates[4 * b + 2]!; st[3] = v.blockStates[4 * b + 3]!;
-      for (let t = b * B, end = Math.min(count, t + B); t < end; t++) advanceMoved(allMoved ? t : v.moved[t]!, h, c, useLogW);
+      const n1 = Math.min(count, b * B + B) - b * B;
+      st[0] = BS[4 * b]!; st[1] = BS[4 * b + 1]!; st[2] = BS[4 * b + 2]!; st[3] = BS[4 * b + 3]!;
+      for (let t = b * B, end = t + n1; t < end; t++) advanceMoved(allMoved ? t : v.moved[t]!, h, c, useLogW);
     }
     if (!allMoved) {
       // 004 Alg. 2 line 14: frozen walkers are re-evaluated under θ_{k+1} and get A += U_θk(X) − U_θk+1(X).
@@ -186,9 +214,9 @@ export function createKernels(v: SharedViews) {
       for (let b = worker; b < walkerBlocks; b += workers) {
         for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
           if (v.isMoved[i]) continue;
-          const u0 = v.u[i]!;
+          const u0 = U[i]!;
           const u1 = evaluate(v.thetaNext, i);
-          if (useLogW) v.logW[i] = v.logW[i]! + u0 - u1;
+          if (useLogW) LW[i] = LW[i]! + u0 - u1;
         }
       }
     }
@@ -206,15 +234,79 @@ export function createKernels(v: SharedViews) {
         const o = i * d;
         let sa = 0, sb = 0;
         for (let j = 0; j < d; j++) {
-          const xj = v.x[o + j]!;
+          const xj = X[o + j]!;
           const da = xj - th[j]!, db = xj - th[d + j]!;
           sa += da * da;
           sb += db * db;
         }
         const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
         const diff = ea - eb; // the same operations as evaluate(), so w_b is bit-identical
-        v.wb[i] = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
+        const e = Math.exp(-Math.abs(diff));
+        WB[i] = diff >= 0 ? 1 / (1 + e) : e / (1 + e);
       }
+    }
+  }
+
+  /**
+   * accA += Σ_r cA[r] rows[r], accB += Σ_r cB[r] rows[r] over the `count` rows of `rows` starting at row `first`,
+   * four rows per pass over the coordinates: a quarter of the loads and stores of the accumulators, which is what
+   * bounds this loop in V8.
+   */
+  function accumulateRows(rows: Float64Array, first: number, count: number): void {
+    let r = 0;
+    for (; r + 4 <= count; r += 4) {
+      const o0 = (first + r) * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+      const a0 = cA[r]!, a1 = cA[r + 1]!, a2 = cA[r + 2]!, a3 = cA[r + 3]!;
+      const b0 = cB[r]!, b1 = cB[r + 1]!, b2 = cB[r + 2]!, b3 = cB[r + 3]!;
+      for (let j = 0; j < d; j++) {
+        const x0 = rows[o0 + j]!, x1 = rows[o1 + j]!, x2 = rows[o2 + j]!, x3 = rows[o3 + j]!;
+        accA[j] = accA[j]! + (a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3);
+        accB[j] = accB[j]! + (b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3);
+      }
+    }
+    for (; r < count; r++) {
+      const o = (first + r) * d, a = cA[r]!, b = cB[r]!;
+      for (let j = 0; j < d; j++) {
+        const x = rows[o + j]!;
+        accA[j] = accA[j]! + a * x;
+        accB[j] = accB[j]! + b * x;
+      }
+    }
+  }
+
+  /**
+   * cA[r] = |x_r − a|², cB[r] = |x_r − b|² (a, b in ta, tb) for `count` rows from row `first`, four rows per pass
+   * over the coordinates (each sum still runs over j in order, so every value is the one-row loop's, bit for bit).
+   */
+  function squaredDistances(rows: Float64Array, first: number, count: number): void {
+    let r = 0;
+    for (; r + 4 <= count; r += 4) {
+      const o0 = (first + r) * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+      let sa0 = 0, sb0 = 0, sa1 = 0, sb1 = 0, sa2 = 0, sb2 = 0, sa3 = 0, sb3 = 0;
+      for (let j = 0; j < d; j++) {
+        const a = ta[j]!, b = tb[j]!;
+        let x = rows[o0 + j]!, da = x - a, db = x - b;
+        sa0 += da * da; sb0 += db * db;
+        x = rows[o1 + j]!; da = x - a; db = x - b;
+        sa1 += da * da; sb1 += db * db;
+        x = rows[o2 + j]!; da = x - a; db = x - b;
+        sa2 += da * da; sb2 += db * db;
+        x = rows[o3 + j]!; da = x - a; db = x - b;
+        sa3 += da * da; sb3 += db * db;
+      }
+      cA[r] = sa0; cB[r] = sb0; cA[r + 1] = sa1; cB[r + 1] = sb1;
+      cA[r + 2] = sa2; cB[r + 2] = sb2; cA[r + 3] = sa3; cB[r + 3] = sb3;
+    }
+    for (; r < count; r++) {
+      const o = (first + r) * d;
+      let sa = 0, sb = 0;
+      for (let j = 0; j < d; j++) {
+        const x = rows[o + j]!, da = x - ta[j]!, db = x - tb[j]!;
+        sa += da * da;
+        sb += db * db;
+      }
+      cA[r] = sa;
+      cB[r] = sb;
     }
   }
 
@@ -222,59 +314,60 @@ export function createKernels(v: SharedViews) {
   function runParamGrad(worker: number, workers: number): void {
     const blocks = Math.ceil(N / B), stride = 2 * d + 3;
     for (let b = worker; b < blocks; b += workers) {
-      const o = b * stride;
-      for (let q = 0; q < stride; q++) v.partials[o + q] = 0;
+      const first = b * B, count = Math.min(N, first + B) - first;
       let swa = 0, swb = 0;
-      for (let i = b * B, end = Math.min(N, i + B); i < end; i++) {
-        const w = v.weights[i]!;
-        if (w === 0) continue;
-        const wb = w * v.wb[i]!, wa = w - wb;
+      for (let r = 0; r < count; r++) {
+        const w = PW[first + r]!;
+        const wb = w * WB[first + r]!, wa = w - wb;
+        cA[r] = wa;
+        cB[r] = wb;
         swa += wa;
         swb += wb;
-        const xo = i * d;
-        for (let j = 0; j < d; j++) {
-          const xj = v.x[xo + j]!;
-          v.partials[o + j] = v.partials[o + j]! + wa * xj;
-          v.partials[o + d + j] = v.partials[o + d + j]! + wb * xj;
-        }
       }
-      v.partials[o + 2 * d] = swa;
-      v.partials[o + 2 * d + 1] = swb;
+      accA.fill(0);
+      accB.fill(0);
+      accumulateRows(X, first, count);
+      const o = b * stride;
+      PS.set(accA, o);
+      PS.set(accB, o + d);
+      PS[o + 2 * d] = swa;
+      PS[o + 2 * d + 1] = swb;
+      PS[o + 2 * d + 2] = 0;
     }
   }
 
   /** Per data block under θ = thetaK: Σ w_a x*, Σ w_b x*, Σ w_a, Σ w_b, Σ U. */
   function runData(worker: number, workers: number): void {
     const n = v.dataSize, blocks = Math.ceil(n / B), stride = 2 * d + 3, th = v.thetaK;
+    for (let j = 0; j < d; j++) {
+      ta[j] = th[j]!;
+      tb[j] = th[d + j]!;
+    }
+    const z = th[2 * d]!;
     for (let b = worker; b < blocks; b += workers) {
-      const o = b * stride;
-      for (let q = 0; q < stride; q++) v.dataPartials[o + q] = 0;
+      const first = b * B, count = Math.min(n, first + B) - first;
+      squaredDistances(DX, first, count);
       let swa = 0, swb = 0, su = 0;
-      for (let i = b * B, end = Math.min(n, i + B); i < end; i++) {
-        const xo = i * d;
-        let sa = 0, sb = 0;
-        for (let j = 0; j < d; j++) {
-          const xj = v.data[xo + j]!;
-          const da = xj - th[j]!, db = xj - th[d + j]!;
-          sa += da * da;
-          sb += db * db;
-        }
-        const ea = 0.5 * sa, eb = 0.5 * sb + th[2 * d]!;
+      for (let r = 0; r < count; r++) {
+        const ea = 0.5 * cA[r]!, eb = 0.5 * cB[r]! + z;
         const diff = ea - eb;
-        su += (diff < 0 ? ea : eb) - Math.log1p(Math.exp(-Math.abs(diff)));
-        const wb = diff >= 0 ? 1 / (1 + Math.exp(-diff)) : Math.exp(diff) / (1 + Math.exp(diff));
-        const wa = 1 - wb;
+        const e = Math.exp(-Math.abs(diff));
+        su += (diff < 0 ? ea : eb) - Math.log1p(e);
+        const wb = diff >= 0 ? 1 / (1 + e) : e / (1 + e), wa = 1 - wb;
+        cA[r] = wa;
+        cB[r] = wb;
         swa += wa;
         swb += wb;
-        for (let j = 0; j < d; j++) {
-          const xj = v.data[xo + j]!;
-          v.dataPartials[o + j] = v.dataPartials[o + j]! + wa * xj;
-          v.dataPartials[o + d + j] = v.dataPartials[o + d + j]! + wb * xj;
-        }
       }
-      v.dataPartials[o + 2 * d] = swa;
-      v.dataPartials[o + 2 * d + 1] = swb;
-      v.dataPartials[o + 2 * d + 2] = su;
+      accA.fill(0);
+      accB.fill(0);
+      accumulateRows(DX, first, count);
+      const o = b * stride;
+      DS.set(accA, o);
+      DS.set(accB, o + d);
+      DS[o + 2 * d] = swa;
+      DS[o + 2 * d + 1] = swb;
+      DS[o + 2 * d + 2] = su;
     }
   }
 
