@@ -115,6 +115,7 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'smc jarzynski: unweighted dU/ds misses E_theta[dU/ds] on a Gaussian path (negative control)': 1e-6,
   // spec/training/trainer.spec.ts
   'training: log Z tracks the analytic log Z along a recorded Alg. 1 path': 1e-7,
+  'training: log Z tracks the analytic log Z along a recorded Alg. 1 path on the two-mode mixture': 1e-7,
   // spec/experiments/quickstart.spec.ts
   "quickstart: MALA's side fraction from exact draws matches P(x₁ > 0)": 1e-7,
   // spec/experiments/gmm-1d.spec.ts (derived failure probability ≤ 5e-14, registered at the suite's 1e-7)
