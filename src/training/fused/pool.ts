@@ -1,7 +1,7 @@
 /**
  * A fused, multi-threaded WalkerEngine and DataTerm (../types.ts) for the paper's two-mode mixture 004 (15),
  * θ = [a (d), b (d), z]: the hot path of the §4.1 / App. B.1 experiment (d = 50, N = n = 10⁴). Walkers, caches, data
- * and per-block partial sums live in SharedArrayBuffers; `threads` worker_threads and the calling thread run kernels.ts on fixed blocks of
+ * and per-block partial sums live in SharedArrayBuffers; `threads` worker_threads run kernels.ts on fixed blocks of
  * NOISE_BLOCK walkers, synchronized by Atomics (no message per iteration). The results are bit-identical for every
  * thread count (threads = 0 runs the same kernels on the calling thread) and equal to the generic engine's
  * (energyEngine(twoModeMixtureEnergy(d), N)) up to the order of floating-point sums in paramGrad and the data term.
@@ -21,10 +21,7 @@ export interface FusedPoolOptions {
   /** the data points x*_j (n×d) */
   readonly data: Float64Array;
   readonly dataSize: number;
-  /**
-   * worker threads besides the calling thread, which takes a share of the blocks too; 0 runs every kernel on the
-   * calling thread (default: os.availableParallelism() − 1)
-   */
+  /** worker threads; 0 runs every kernel on the calling thread (default: os.availableParallelism()) */
   readonly threads?: number;
 }
 
@@ -53,7 +50,7 @@ export function fusedMixturePool(options: FusedPoolOptions): FusedPool {
   for (let i = 0; i < options.data.length; i++) {
     if (!Number.isFinite(options.data[i]!)) throw new RangeError(`data[${i}] must be finite, got ${options.data[i]}`);
   }
-  const threads = options.threads ?? Math.max(0, availableParallelism() - 1);
+  const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be an integer ≥ 0, got ${threads}`);
   const p = 2 * d + 1, B = NOISE_BLOCK, stride = 2 * d + 3;
   const walkerBlocks = Math.ceil(N / B), dataBlocks = Math.ceil(n / B);
@@ -75,14 +72,16 @@ export function fusedMixturePool(options: FusedPoolOptions): FusedPool {
   // control: [command, generation, done]
   const control = new Int32Array(new SharedArrayBuffer(12));
   const workers: Worker[] = [];
-  // The calling thread works too: it takes block share `threads` of threads + 1, so no core sleeps while it waits.
-  // Its kernels are compiled from the same source text per pool, like a worker's: V8 specializes the closures of one
-  // createKernels function to the first pool's memory, and a second pool in the same process then ran 1.5× slower.
+  // threads = 0 runs the kernels on the calling thread. They are compiled from the same source text per pool, like a
+  // worker's: V8 specializes the closures of one createKernels function to the first pool's memory, and a second pool
+  // in the same process then ran 1.5× slower. (Letting the calling thread take a share of the blocks while the workers
+  // run was faster but made results differ between thread counts in about one run in six — a race not yet found — so
+  // the calling thread only waits.)
   const compile = new Function(`return (${createKernels.toString()});`) as () => typeof createKernels;
   const local: Kernels = compile()(views);
   const source = `const createKernels = ${createKernels.toString()};\n(${workerLoop.toString()})(createKernels);`;
   for (let w = 0; w < threads; w++) {
-    const worker = new Worker(source, { eval: true, workerData: { views, control, worker: w, workers: threads + 1 } });
+    const worker = new Worker(source, { eval: true, workerData: { views, control, worker: w, workers: threads } });
     worker.unref();
     workers.push(worker);
   }
@@ -98,7 +97,6 @@ export function fusedMixturePool(options: FusedPoolOptions): FusedPool {
     Atomics.store(control, 0, cmd);
     Atomics.add(control, 1, 1);
     Atomics.notify(control, 1);
-    local.run(cmd, threads, threads + 1);
     for (;;) {
       const done = Atomics.load(control, 2);
       if (done >= threads) break;
