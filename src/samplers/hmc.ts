@@ -11,7 +11,7 @@ import type { Potential } from '../energies/energy.js';
 import type { Stream } from '../rng/stream.js';
 import { uniformOpen } from '../rng/uniform.js';
 import { drawMomentum, kineticEnergy, leapfrog, massMatrix, type MassMatrix, type PhasePoints } from './leapfrog.js';
-import { checkInitialPositions, checkState, logAcceptanceProbability } from './metropolis-hastings.js';
+import { checkState, initialGradientState, logAcceptanceProbability } from './metropolis-hastings.js';
 import { checkStepSize, type AcceptInfo, type Sampler, type WalkerState } from './types.js';
 
 export interface HmcOptions {
@@ -61,10 +61,7 @@ export function hmc(potential: Potential, n: number, options: HmcOptions): Sampl
     name,
     mass,
     init(x: Float64Array): WalkerState {
-      checkInitialPositions(name, x, n, d);
-      const state: WalkerState = { n, d, x: Float64Array.from(x.subarray(0, nd)), u: new Float64Array(n), grad: new Float64Array(nd) };
-      potential.energyGrad(state.x, n, state.u, state.grad);
-      return state;
+      return initialGradientState(potential, name, x, n);
     },
     step(stream: Stream, state: WalkerState, out: WalkerState): HmcInfo {
       checkState(name, state, n, d);

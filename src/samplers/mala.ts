@@ -14,7 +14,7 @@ import type { Potential } from '../energies/energy.js';
 import { normals } from '../rng/normal.js';
 import type { Stream } from '../rng/stream.js';
 import { uniformOpen } from '../rng/uniform.js';
-import { checkInitialPositions, checkState, logAcceptanceProbability } from './metropolis-hastings.js';
+import { checkState, initialGradientState, logAcceptanceProbability } from './metropolis-hastings.js';
 import { checkStepSize, type AcceptInfo, type Sampler, type WalkerState } from './types.js';
 
 const LOG_4PI = Math.log(4 * Math.PI);
@@ -106,10 +106,7 @@ export function mala(potential: Potential, n: number, h: number, options: MalaOp
   return {
     name,
     init(x: Float64Array): WalkerState {
-      checkInitialPositions(name, x, n, d);
-      const state: WalkerState = { n, d, x: Float64Array.from(x), u: new Float64Array(n), grad: new Float64Array(nd) };
-      potential.energyGrad(state.x, n, state.u, state.grad);
-      return state;
+      return initialGradientState(potential, name, x, n);
     },
     step(stream: Stream, state: WalkerState, out: WalkerState): AcceptInfo {
       checkState(name, state, n, d);

@@ -185,6 +185,18 @@ export function checkInitialPositions(name: string, x: Float64Array, n: number, 
 }
 
 /** Checks that a state has the sampler's n and d and buffers of that size. */
+/**
+ * The state of n walkers at positions x (copied) with U and ∇U evaluated once: the `init` of every gradient-based
+ * sampler (ULA, MALA, HMC, the Langevin variants).
+ */
+export function initialGradientState(potential: Potential, name: string, x: Float64Array, n: number): WalkerState {
+  const d = potential.dim, nd = n * d;
+  checkInitialPositions(name, x, n, d);
+  const state: WalkerState = { n, d, x: Float64Array.from(x.subarray(0, nd)), u: new Float64Array(n), grad: new Float64Array(nd) };
+  potential.energyGrad(state.x, n, state.u, state.grad);
+  return state;
+}
+
 export function checkState(name: string, s: WalkerState, n: number, d: number): void {
   if (s.n !== n || s.d !== d || s.x.length < n * d || s.u.length < n || s.grad.length < n * d) {
     throw new RangeError(`${name}: state must hold n = ${n} walkers of dimension d = ${d}, got n = ${s.n}, d = ${s.d}`);

@@ -13,7 +13,7 @@
 import type { Potential } from '../energies/energy.js';
 import { normals } from '../rng/normal.js';
 import type { Stream } from '../rng/stream.js';
-import { checkInitialPositions, checkState } from './metropolis-hastings.js';
+import { checkState, initialGradientState } from './metropolis-hastings.js';
 import { checkStepSize, type Sampler, type WalkerState } from './types.js';
 
 function checkLengths(name: string, x: Float64Array, grad: Float64Array, xi: Float64Array, out: Float64Array, len: number): void {
@@ -74,10 +74,7 @@ export function langevinKernel(potential: Potential, n: number, a: number, b: nu
   return {
     name,
     init(x: Float64Array): WalkerState {
-      checkInitialPositions(name, x, n, d);
-      const state: WalkerState = { n, d, x: Float64Array.from(x), u: new Float64Array(n), grad: new Float64Array(nd) };
-      potential.energyGrad(state.x, n, state.u, state.grad);
-      return state;
+      return initialGradientState(potential, name, x, n);
     },
     step(stream: Stream, state: WalkerState, out: WalkerState): void {
       checkState(name, state, n, d);
