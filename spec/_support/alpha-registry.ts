@@ -120,4 +120,12 @@ export const ALPHA: Readonly<Record<string, number>> = {
   "quickstart: MALA's side fraction from exact draws matches P(x₁ > 0)": 1e-7,
   // spec/experiments/gmm-1d.spec.ts (derived failure probability ≤ 5e-14, registered at the suite's 1e-7)
   "gmm-1d: in a short run PCD's z stays within 2T e^{−19} of z(0) and the unweighted z follows (50) within 2T e^{−18}": 1e-7,
+  // === spec/flows (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/latent (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/physics (Fokker–Planck) (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/score (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/diffusion (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/tfjs (new entries go right below this line; α = 1e-7 each) ===
+  // === spec/basics (EBM basics: MLE gradient, IS estimate of Z) (new entries go right below this line; α = 1e-7 each) ===
 };
