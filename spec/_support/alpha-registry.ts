@@ -121,6 +121,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   // spec/experiments/gmm-1d.spec.ts (derived failure probability ≤ 5e-14, registered at the suite's 1e-7)
   "gmm-1d: in a short run PCD's z stays within 2T e^{−19} of z(0) and the unweighted z follows (50) within 2T e^{−18}": 1e-7,
   // === spec/flows (new entries go right below this line; α = 1e-7 each) ===
+  // spec/linalg/hutchinson.spec.ts (owned by the continuous-flows module)
+  'hutchinson: the estimate over random probes is within z·SE of tr(A) (Rademacher and Gaussian)': 1e-7,
+  'hutchinson negative control: probes with cov = 1.21·I (bias 0.21·tr A) are rejected': 1e-7,
   // === spec/latent (new entries go right below this line; α = 1e-7 each) ===
   // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
   // === spec/physics (Fokker–Planck) (new entries go right below this line; α = 1e-7 each) ===
