@@ -120,6 +120,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   "quickstart: MALA's side fraction from exact draws matches P(x₁ > 0)": 1e-7,
   // spec/experiments/gmm-1d.spec.ts (derived failure probability ≤ 5e-14, registered at the suite's 1e-7)
   "gmm-1d: in a short run PCD's z stays within 2T e^{−19} of z(0) and the unweighted z follows (50) within 2T e^{−18}": 1e-7,
+  // spec/training/adaptive-protocol.spec.ts
+  'training adaptive protocol: with θ fixed the unnormalized mode masses are p and q': 1e-7,
+  'training adaptive protocol: learning the means from the walkers biases the mode masses': 1e-7,
   // === spec/flows (new entries go right below this line; α = 1e-7 each) ===
   // spec/linalg/hutchinson.spec.ts (owned by the continuous-flows module)
   'hutchinson: the estimate over random probes is within z·SE of tr(A) (Rademacher and Gaussian)': 1e-7,
