@@ -1,0 +1,94 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { planarLayer, planarSolveAlpha, planarUHat } from '../../src/flows/planar.js';
+import { flowLogDensity } from '../../src/flows/compose.js';
+import { keyFromSeed, streamFromKey, type Stream } from '../../src/rng/index.js';
+import { normals } from '../../src/rng/normal.js';
+import { fcParams, flowLayerContract } from '../_contracts/flow-layer.contract.js';
+import { compositeRule } from '../energies/quadrature.js';
+
+const planarTheta = (d: number, scale = 1) => (s: Stream): Float64Array => {
+  const th = normals(s, new Float64Array(2 * d + 1));
+  for (let j = 0; j < th.length; j++) th[j] = scale * th[j]!;
+  return th;
+};
+
+flowLayerContract('planar d=1', () => ({ layer: planarLayer(1), theta: planarTheta(1) }));
+flowLayerContract('planar d=3', () => ({ layer: planarLayer(3), theta: planarTheta(3, 1.5), spread: 2 }));
+
+describe('flows/planar', () => {
+  it('the reparameterised û satisfies 1 + wᵀû = log(1 + e^{wᵀu}) > 0, the margin computed without cancellation', () => {
+    fc.assert(fc.property(
+      fc.double({ min: -50, max: 50, noNaN: true, noDefaultInfinity: true }),
+      fc.double({ min: 0.05, max: 5, noNaN: true, noDefaultInfinity: true }),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (a, wn, seed) => {
+        const d = 3, s = streamFromKey(keyFromSeed(seed));
+        const w = normals(s, new Float64Array(d));
+        const norm = Math.hypot(...w);
+        for (let j = 0; j < d; j++) w[j] = (wn * w[j]!) / norm;
+        // u with wᵀu = a: u = a w/|w|² + (a component orthogonal to w)
+        const v = normals(s, new Float64Array(d));
+        let vw = 0;
+        for (let j = 0; j < d; j++) vw += v[j]! * w[j]!;
+        const th = new Float64Array(2 * d + 1);
+        for (let j = 0; j < d; j++) {
+          th[j] = (a * w[j]!) / (wn * wn) + v[j]! - (vw * w[j]!) / (wn * wn);
+          th[d + j] = w[j]!;
+        }
+        const uHat = new Float64Array(d);
+        const sigma = planarUHat(d, th, uHat);
+        let check = 1;
+        for (let j = 0; j < d; j++) check += w[j]! * uHat[j]!;
+        const sp = Math.log1p(Math.exp(a));
+        expect(Math.abs(sigma - check)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(a))); // rounding of wᵀû ~ |a| ε
+        // the layer recomputes a = wᵀu from θ: |δa| ≤ 2dε Σ|u_j w_j| + ε|a|, and |δσ/σ| ≤ |δa| + 4ε
+        let ab = 0;
+        for (let j = 0; j < d; j++) ab += Math.abs(th[j]! * w[j]!);
+        const eps = Number.EPSILON;
+        expect(Math.abs(sigma - sp)).toBeLessThanOrEqual((2 * d * eps * ab + eps * Math.abs(a) + 4 * eps) * sp);
+        expect(sigma).toBeGreaterThan(0);
+      }), fcParams('planar uhat'));
+  });
+
+  it('the 1-D root α of α + s tanh α = c is exact to rounding for s ∈ (−1, 20], also near the invertibility limit', () => {
+    fc.assert(fc.property(
+      fc.double({ min: -0.999999, max: 20, noNaN: true, noDefaultInfinity: true }),
+      fc.double({ min: -30, max: 30, noNaN: true, noDefaultInfinity: true }),
+      (s, c) => {
+        const a = planarSolveAlpha(s, c);
+        expect(Math.abs(a + s * Math.tanh(a) - c)).toBeLessThanOrEqual(4e-15 * (1 + Math.abs(c) + Math.abs(s)));
+      }), fcParams('planar root'));
+  });
+
+  it('without the reparameterisation (raw u with wᵀu < −1) the map is not injective: the negative control', () => {
+    // f(x) = x + u tanh(w x) in 1-D with w = 1, u = −2: f'(0) = 1 + u w = −1 < 0, f(±0.5) has f(0) = 0 and f(x) → ±∞,
+    // so f takes the value 0 three times. The reparameterised layer at the same θ stays strictly increasing.
+    const raw = (x: number) => x - 2 * Math.tanh(x);
+    const root = 1.9150080481; // x = 2 tanh x
+    expect(Math.abs(raw(root))).toBeLessThan(1e-9);
+    expect(raw(0)).toBe(0);
+    const L = planarLayer(1), th = Float64Array.of(-2, 1, 0);
+    const xs = Float64Array.from({ length: 401 }, (_, i) => -4 + 0.02 * i), ys = new Float64Array(401), ld = new Float64Array(401);
+    L.forward(th, xs, 401, ys, ld);
+    for (let i = 1; i < 401; i++) expect(ys[i]!).toBeGreaterThan(ys[i - 1]!);
+  });
+
+  it('the 1-D density (3.54) of a planar layer integrates to 1 by Gauss–Legendre quadrature (1e-10)', () => {
+    const L = planarLayer(1);
+    for (const th of [Float64Array.of(3, 1.2, -0.5), Float64Array.of(-1.5, 0.8, 0.3), Float64Array.of(0.4, -2, 1)]) {
+      // |f(x) − x| ≤ |û| < 3, so the density is an N-tail beyond |y| > 3 + 9: [−16, 16] holds all but < 1e-17 of the mass
+      const { nodes, weights } = compositeRule(-16, 16, 200);
+      const lp = flowLogDensity(L, th, nodes, nodes.length, new Float64Array(nodes.length));
+      let z = 0;
+      for (let i = 0; i < nodes.length; i++) z += weights[i]! * Math.exp(lp[i]!);
+      expect(Math.abs(z - 1)).toBeLessThan(1e-10);
+    }
+  });
+
+  it('w = 0 is rejected by name', () => {
+    const L = planarLayer(2);
+    expect(() => L.forward(Float64Array.of(1, 1, 0, 0, 0), new Float64Array(2), 1, new Float64Array(2), new Float64Array(1)))
+      .toThrow('planar(d=2): w = theta[2…3] must be nonzero');
+  });
+});
