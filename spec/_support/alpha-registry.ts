@@ -134,4 +134,11 @@ export const ALPHA: Readonly<Record<string, number>> = {
   // === spec/diffusion (new entries go right below this line; α = 1e-7 each) ===
   // === spec/tfjs (new entries go right below this line; α = 1e-7 each) ===
   // === spec/basics (EBM basics: MLE gradient, IS estimate of Z) (new entries go right below this line; α = 1e-7 each) ===
+  // spec/basics/cross-entropy.spec.ts
+  'basics MLE gradient: (2.12) from exact draws of ρ* and ρθ matches the exact gradient (3 components)': 1e-7,
+  'basics MLE gradient negative control: data draws in place of model draws (no model term) are rejected': 1e-7,
+  // spec/basics/importance.spec.ts
+  'basics IS: Ẑ from 1e5 Gaussian-proposal draws is within z·Z·CV/√n of Z (exact CV)': 1e-7,
+  'basics IS: the mean of w² from 1e5 draws is within z·se of Z²(1 + CV²)': 1e-7,
+  'basics IS negative control: a proposal whose stated density has the wrong scale is rejected': 1e-7,
 };
