@@ -142,7 +142,7 @@ describe('wasm Conv2DBackpropFilter (registered by the project)', () => {
         return tf.tidy(() => {
           const xt = tf.tensor4d(x, xs as [number, number, number, number]), r = tf.tensor4d(dy, ds as [number, number, number, number]);
           const w0 = tf.ones([p.fh, p.fw, p.c, p.o]) as tf.Tensor4D;
-          return tf.grad((w: tf.Tensor4D) => tf.conv2d(xt, w, s, p.pad).mul(r).sum())(w0).dataSync() as Float32Array;
+          return tf.grad((w: tf.Tensor) => tf.conv2d(xt, w as tf.Tensor4D, s, p.pad).mul(r).sum())(w0).dataSync() as Float32Array;
         });
       };
       const wasm = await grad('wasm'), cpu = await grad('cpu');
