@@ -124,14 +124,33 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'training adaptive protocol: with θ fixed the unnormalized mode masses are p and q': 1e-7,
   'training adaptive protocol: learning the means from the walkers biases the mode masses': 1e-7,
   // === spec/flows (new entries go right below this line; α = 1e-7 each) ===
+  // spec/flows/compose.spec.ts
+  'flows compose: pushforward samples of a monotone 1-D flow follow Φ(f⁻¹(y)) (DKW)': 1e-7,
+  'flows compose negative control: the same draws reject the law of f⁻¹(Z) (DKW)': 1e-7,
   // spec/linalg/hutchinson.spec.ts (owned by the continuous-flows module)
   'hutchinson: the estimate over random probes is within z·SE of tr(A) (Rademacher and Gaussian)': 1e-7,
   'hutchinson negative control: probes with cov = 1.21·I (bias 0.21·tr A) are rejected': 1e-7,
   // === spec/latent (new entries go right below this line; α = 1e-7 each) ===
   // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
+  // spec/physics/ising-samplers.spec.ts
+  'ising sweep (heat-bath): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
+  'ising sweep (metropolis): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
+  'ising sweep negative control: the counts reject the kernel at the wrong temperature 2β': 1e-7,
+  'ising sweep (heat-bath): one sweep from exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁': 1e-7,
+  'ising sweep (metropolis): one sweep from exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁': 1e-7,
+  'ising sweep negative control: a sweep at 2β from exact draws moves the marginal of x₀': 1e-7,
   // === spec/physics (Fokker–Planck) (new entries go right below this line; α = 1e-7 each) ===
   // === spec/score (new entries go right below this line; α = 1e-7 each) ===
+  // spec/score/objectives.spec.ts
+  'score hutchinson: ISM with Rademacher probes is unbiased (exact variance)': 1e-7,
+  'score hutchinson: ISM with Gaussian probes is unbiased (exact variance)': 1e-7,
+  'score hutchinson: probes with E[vvᵀ] = 1.44 I are rejected (negative control)': 1e-7,
+  'score sliced: SSM with Gaussian projections equals ISM in expectation': 1e-7,
+  'score sliced: SSM without the ½ on (vᵀs)² is rejected (negative control)': 1e-7,
   // === spec/diffusion (new entries go right below this line; α = 1e-7 each) ===
+  'DDPM exact ε: 1-D Gaussian data, samples follow the recursion law and the data law (DKW)': 1e-7,
+  'DDPM exact ε: 1-D two-mode mixture data are reproduced (DKW)': 1e-7,
+  'DDPM negative control: the sign-flipped score ↔ ε relation is rejected (DKW)': 1e-7,
   // === spec/tfjs (new entries go right below this line; α = 1e-7 each) ===
   // === spec/basics (EBM basics: MLE gradient, IS estimate of Z) (new entries go right below this line; α = 1e-7 each) ===
   // spec/basics/cross-entropy.spec.ts
