@@ -68,28 +68,6 @@ function checkAffine(name: string, a: number, c: number): void {
   if (!Number.isFinite(c) || c < 0) throw new RangeError(`${name}: c = ${c} must be finite and ≥ 0`);
 }
 
-/**
- * Log joint log(w_k N(y; a μ_k, a² s_k² + c²)) of every component for row i, into logp (K values); returns the log
- * marginal log p(y).
- */
-function componentLogs(data: GaussianMixtureData, a: number, c: number, y: Float64Array, row: number, logp: Float64Array): number {
-  const { d, K, weights, means, variances } = data;
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) {
-    let s = Math.log(weights[k]!);
-    for (let j = 0; j < d; j++) {
-      const v = a * a * variances[k * d + j]! + c * c;
-      const r = y[row * d + j]! - a * means[k * d + j]!;
-      s -= 0.5 * ((r * r) / v + Math.log(2 * Math.PI * v));
-    }
-    logp[k] = s;
-    if (s > max) max = s;
-  }
-  let z = 0;
-  for (let k = 0; k < K; k++) z += Math.exp(logp[k]! - max);
-  return max + Math.log(z);
-}
-
 /** The law of Y = a X + c Z for mixture data X: score, log-density, posterior mean, class posterior. */
 export interface NoisedMixture {
   /** ∇_y log p_Y(y) for a batch; writes n×d. */
@@ -113,9 +91,46 @@ export function noisedMixture(data: GaussianMixtureData, a: number, c: number): 
   checkAffine('noisedMixture', a, c);
   if (!(c > 0) && !(a > 0)) throw new RangeError('noisedMixture: a and c must not both be 0');
   const { d, K, means, variances } = data;
+  // Per component and coordinate: mean a μ_kj, precision 1/v_kj; per component log w_k − ½ Σ_j log(2π v_kj).
+  const mean = new Float64Array(K * d);
+  const prec = new Float64Array(K * d);
+  const logNorm = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let ln = Math.log(data.weights[k]!);
+    for (let j = 0; j < d; j++) {
+      const v = a * a * variances[k * d + j]! + c * c;
+      mean[k * d + j] = a * means[k * d + j]!;
+      prec[k * d + j] = 1 / v;
+      ln -= 0.5 * Math.log(2 * Math.PI * v);
+    }
+    logNorm[k] = ln;
+  }
   const logp = new Float64Array(K);
+  /** log(w_k N_k(y_i)) into logp; returns log p(y_i). */
+  const componentLogs = (y: Float64Array, i: number): number => {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let q = 0;
+      for (let j = 0; j < d; j++) {
+        const r = y[i * d + j]! - mean[k * d + j]!;
+        q += r * r * prec[k * d + j]!;
+      }
+      const l = logNorm[k]! - 0.5 * q;
+      logp[k] = l;
+      if (l > max) max = l;
+    }
+    if (K === 1) return max;
+    let z = 0;
+    for (let k = 0; k < K; k++) z += Math.exp(logp[k]! - max);
+    return max + Math.log(z);
+  };
+  /** responsibilities r_k(y_i) into logp */
   const resp = (y: Float64Array, i: number): void => {
-    const lz = componentLogs(data, a, c, y, i, logp);
+    if (K === 1) {
+      logp[0] = 1;
+      return;
+    }
+    const lz = componentLogs(y, i);
     for (let k = 0; k < K; k++) logp[k] = Math.exp(logp[k]! - lz);
   };
   const check = (name: string, y: Float64Array, n: number, out: Float64Array, per: number): void => {
@@ -130,10 +145,7 @@ export function noisedMixture(data: GaussianMixtureData, a: number, c: number): 
         resp(y, i);
         for (let j = 0; j < d; j++) {
           let s = 0;
-          for (let k = 0; k < K; k++) {
-            const v = a * a * variances[k * d + j]! + c * c;
-            s -= (logp[k]! * (y[i * d + j]! - a * means[k * d + j]!)) / v;
-          }
+          for (let k = 0; k < K; k++) s -= logp[k]! * (y[i * d + j]! - mean[k * d + j]!) * prec[k * d + j]!;
           out[i * d + j] = s;
         }
       }
@@ -141,7 +153,7 @@ export function noisedMixture(data: GaussianMixtureData, a: number, c: number): 
     },
     logDensity(y, n, out) {
       check('noisedMixture.logDensity', y, n, out, 1);
-      for (let i = 0; i < n; i++) out[i] = componentLogs(data, a, c, y, i, logp);
+      for (let i = 0; i < n; i++) out[i] = componentLogs(y, i);
       return out;
     },
     posteriorMean(y, n, out) {
@@ -152,9 +164,7 @@ export function noisedMixture(data: GaussianMixtureData, a: number, c: number): 
           let m = 0;
           for (let k = 0; k < K; k++) {
             const s2 = variances[k * d + j]!;
-            const v = a * a * s2 + c * c;
-            const mu = means[k * d + j]!;
-            m += logp[k]! * (mu + ((a * s2) / v) * (y[i * d + j]! - a * mu));
+            m += logp[k]! * (means[k * d + j]! + a * s2 * prec[k * d + j]! * (y[i * d + j]! - mean[k * d + j]!));
           }
           out[i * d + j] = m;
         }
@@ -177,12 +187,8 @@ export function noisedMixture(data: GaussianMixtureData, a: number, c: number): 
         resp(y, i);
         for (let j = 0; j < d; j++) {
           let s = 0;
-          for (let l = 0; l < K; l++) {
-            const v = a * a * variances[l * d + j]! + c * c;
-            s -= (logp[l]! * (y[i * d + j]! - a * means[l * d + j]!)) / v;
-          }
-          const vk = a * a * variances[k * d + j]! + c * c;
-          out[i * d + j] = -(y[i * d + j]! - a * means[k * d + j]!) / vk - s;
+          for (let l = 0; l < K; l++) s -= logp[l]! * (y[i * d + j]! - mean[l * d + j]!) * prec[l * d + j]!;
+          out[i * d + j] = -(y[i * d + j]! - mean[k * d + j]!) * prec[k * d + j]! - s;
         }
       }
       return out;
