@@ -329,7 +329,7 @@ describe('bad input: named errors', () => {
   it('non-finite U or ∇U, wrong dimension, bad drift or diffusion', () => {
     const bad: Potential = {
       name: 'bad', dim: 1,
-      energy: (x, n, out) => out.fill(0, 0, n),
+      energy: (_x, n, out) => out.fill(0, 0, n),
       energyGrad: (x, n, u, gr) => {
         for (let i = 0; i < n; i++) {
           u[i] = x[i]! > 0.5 ? Infinity : 0;
@@ -339,7 +339,7 @@ describe('bad input: named errors', () => {
     };
     expect(() => langevinFokkerPlanck1d(g, bad)).toThrow(/langevinFokkerPlanck1d: U\(0.6\d*\) must be finite, got Infinity/);
     expect(() => gibbsDensity1d(g, bad, 1, new Float64Array(10))).toThrow(/gibbsDensity1d: U\(0.55\) must be finite, got Infinity/);
-    const nanGrad: Potential = { ...bad, energyGrad: (x, n, u, gr) => { u.fill(0, 0, n); gr.fill(Number.NaN, 0, n); } };
+    const nanGrad: Potential = { ...bad, energyGrad: (_x, n, u, gr) => { u.fill(0, 0, n); gr.fill(Number.NaN, 0, n); } };
     expect(() => langevinFokkerPlanck1d(g, nanGrad)).toThrow(/∇U\(0.1\) must be finite, got NaN/);
     expect(() => langevinFokkerPlanck1d(g, bind(doubleWellEnergy(2), Float64Array.of(1)))).toThrow(/must be 1-dimensional, got dim = 2/);
     expect(() => fokkerPlanck1d(g, new Float64Array(10), 1)).toThrow(/drift must be a Float64Array of the n − 1 = 9 interior faces, got length 10/);
