@@ -131,7 +131,12 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'hutchinson: the estimate over random probes is within z·SE of tr(A) (Rademacher and Gaussian)': 1e-7,
   'hutchinson negative control: probes with cov = 1.21·I (bias 0.21·tr A) are rejected': 1e-7,
   // === spec/latent (new entries go right below this line; α = 1e-7 each) ===
+  // spec/latent/vae.spec.ts
+  'latent VAE: the mean of 20000 independent (3.16) estimates (R = 1) is the exact ELBO': 1e-7,
+  'latent VAE negative control: the variance in place of the std in (3.15) is rejected': 1e-7,
   // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
+  // spec/physics/hopfield.spec.ts
+  'hopfield corruptPattern: each neuron is flipped with probability d/n (exact binomial, Bonferroni over n)': 1e-7,
   // spec/physics/ising-samplers.spec.ts
   'ising sweep (heat-bath): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
   'ising sweep (metropolis): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
