@@ -124,6 +124,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'training adaptive protocol: with θ fixed the unnormalized mode masses are p and q': 1e-7,
   'training adaptive protocol: learning the means from the walkers biases the mode masses': 1e-7,
   // === spec/flows (new entries go right below this line; α = 1e-7 each) ===
+  // spec/flows/cnf.spec.ts
+  'cnf FFJORD: the mean of single-probe log-density estimates is within z·SE of the exact-trace value': 1e-7,
+  'cnf FFJORD negative control: probes with covariance I/3 (uniform on [−1, 1]) are rejected': 1e-7,
   // spec/flows/compose.spec.ts
   'flows compose: pushforward samples of a monotone 1-D flow follow Φ(f⁻¹(y)) (DKW)': 1e-7,
   'flows compose negative control: the same draws reject the law of f⁻¹(Z) (DKW)': 1e-7,
