@@ -148,6 +148,11 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'ising sweep (metropolis): one sweep from exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁': 1e-7,
   'ising sweep negative control: a sweep at 2β from exact draws moves the marginal of x₀': 1e-7,
   // === spec/physics (Fokker–Planck) (new entries go right below this line; α = 1e-7 each) ===
+  // spec/physics/fokker-planck-em.spec.ts
+  'fokker-planck: OU particles by Euler–Maruyama match the FP solution at T (DKW)': 1e-7,
+  "fokker-planck negative control: EM with √dt noise for √(2dt) leaves the FP solution's band": 1e-7,
+  "fokker-planck: 003's Langevin SDE from exact draws of p keeps p at T: particles match the FP path (DKW)": 1e-7,
+  'fokker-planck negative control: without the ½ (−∇U dt + dW) the particles leave the FP path of p': 1e-7,
   // === spec/score (new entries go right below this line; α = 1e-7 each) ===
   // spec/score/objectives.spec.ts
   'score hutchinson: ISM with Rademacher probes is unbiased (exact variance)': 1e-7,
