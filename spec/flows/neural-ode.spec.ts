@@ -14,7 +14,6 @@ import { initMlpField, linearField, mlpField, mlpFieldLayout, neuralOdeFlow, neu
 import { symmetricFunction } from '../../src/linalg/dense.js';
 import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
 
-const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 const maxAbs = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
 const maxAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!)); return m; };
 const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };

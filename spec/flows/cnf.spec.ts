@@ -1,0 +1,230 @@
+/**
+ * src/flows/cnf (003 KFP special case d log p_t/dt = −tr ∂f/∂z, FFJORD). Layer A:
+ * - linear ODE dz/dt = Az: the log-density change is exactly −t·tr(A) (constant trace, integrated exactly by every RK
+ *   method), and the CNF density equals the exact Gaussian push-forward N(0, e^{tA}e^{tAᵀ}) within the solver error,
+ *   whose 4th-order decay under halved steps is checked;
+ * - a nonlinear 1-D MLP flow: the CNF density integrates to 1 (Simpson), and the sign-flipped trace does not;
+ * - Hutchinson with all 2^d Rademacher probes injected equals the exact trace pointwise, hence the same log-density;
+ * - bad input: named errors.
+ * Layer B: FFJORD with random probes is unbiased for the fixed-step log-density (the trajectory of z does not depend
+ * on the probes and δ is linear in the per-stage trace estimates), and a negative control with probes of covariance
+ * I/3 is rejected.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cnfLogDensity, cnfPushForward, cnfRhs, ffjordLogDensity, hutchinsonJacobianTrace, jacobianTrace, standardNormalLogDensity } from '../../src/flows/cnf.js';
+import { dormandPrince, euler, rk4, type OdeSolver } from '../../src/flows/ode.js';
+import { initMlpField, linearField, mlpField, mlpFieldLayout } from '../../src/flows/neural-ode.js';
+import { symmetricFunction } from '../../src/linalg/dense.js';
+import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
+import { simpson } from '../../src/stats/quadrature.js';
+import { testStream } from '../_support/seed.js';
+import { alphaOf, expectWithinSE, zFor } from '../_support/stat.js';
+
+const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+const maxAbs = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
+
+function mlpProblem(seed: number, d: number, H: number, scale = 1.5) {
+  const rng = streamFromKey(keyFromSeed(seed));
+  const field = mlpField({ dim: d, hidden: H });
+  const theta = initMlpField(rng, field, H, new Float64Array(field.paramDim), scale);
+  const L = mlpFieldLayout(d, H);
+  const b = normals(rng, new Float64Array(H + d));
+  for (let k = 0; k < H; k++) theta[L.b1 + k] = 0.5 * b[k]!;
+  for (let i = 0; i < d; i++) theta[L.b2 + i] = 0.5 * b[H + i]!;
+  return { field, theta, rng };
+}
+
+/** All 2^d sign vectors, row-major. */
+function allSigns(d: number): Float64Array {
+  const m = 1 << d;
+  const p = new Float64Array(m * d);
+  for (let k = 0; k < m; k++) for (let i = 0; i < d; i++) p[k * d + i] = (k >> i) & 1 ? 1 : -1;
+  return p;
+}
+
+describe('cnf: linear ODE dz/dt = Az (exact oracle)', () => {
+  it('log-density change is exactly −t·tr(A) for Euler, RK4 and Dormand–Prince, forward and backward', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 4 }), finite(-2, 2), (seed, d, t) => {
+      const rng = streamFromKey(keyFromSeed(seed));
+      const A = normals(rng, new Float64Array(d * d)).map((v) => 0.5 * v);
+      const z = normals(rng, new Float64Array(3 * d));
+      let tr = 0; for (let i = 0; i < d; i++) tr += A[i * d + i]!;
+      const field = linearField({ dim: d });
+      for (const solver of [euler({ steps: 7 }), rk4({ steps: 5 }), dormandPrince({ rtol: 1e-6, atol: 1e-8 })]) {
+        const r = cnfPushForward(solver, field, A, standardNormalLogDensity, z, 3, { t0: 0, t1: t });
+        for (let k = 0; k < 3; k++) {
+          expect(Math.abs(r.deltaLogDensity[k]! + t * tr)).toBeLessThanOrEqual(1e-13 * (Math.abs(t * tr) + 1) * (r.info.accepted + 1));
+          expect(r.logDensity[k]).toBe(standardNormalLogDensity(z.subarray(k * d, (k + 1) * d)) + r.deltaLogDensity[k]!);
+        }
+      }
+    }), { numRuns: 50 });
+  });
+
+  it('CNF log p(x) equals the exact Gaussian push-forward density; the error falls 16× per halved RK4 step', () => {
+    // Base N(0, I), symmetric A: x = e^{A} z ~ N(0, e^{2A}), log p(x) = −(d/2) log 2π − tr A − ½ xᵀ e^{−2A} x. The trace
+    // part is exact, so the only error is z(0)'s RK4 error entering log p(z): O(h⁴).
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 4 }), (seed, d) => {
+      const rng = streamFromKey(keyFromSeed(seed));
+      const m = normals(rng, new Float64Array(d * d));
+      const A = new Float64Array(d * d);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A[i * d + j] = 0.3 * (m[i * d + j]! + m[j * d + i]!);
+      let tr = 0; for (let i = 0; i < d; i++) tr += A[i * d + i]!;
+      const P = symmetricFunction(A, d, (l) => Math.exp(-2 * l)); // covariance⁻¹
+      const x = normals(rng, new Float64Array(2 * d));
+      const exact = (k: number): number => {
+        let q = 0;
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) q += x[k * d + i]! * P[i * d + j]! * x[k * d + j]!;
+        return -0.5 * d * Math.log(2 * Math.PI) - tr - 0.5 * q;
+      };
+      const field = linearField({ dim: d });
+      const errs = [20, 40].map((steps) => {
+        const r = cnfLogDensity(rk4({ steps }), field, A, standardNormalLogDensity, x, 2);
+        return Math.max(Math.abs(r.logDensity[0]! - exact(0)), Math.abs(r.logDensity[1]! - exact(1)));
+      });
+      const scale = Math.abs(exact(0)) + Math.abs(exact(1)) + 1;
+      expect(errs[1]!).toBeLessThanOrEqual(1e-5 * scale);
+      expect((errs[0]! / errs[1]! > 12 && errs[0]! / errs[1]! < 20) || errs[0]! < 1e-12 * scale).toBe(true);
+      const tight = cnfLogDensity(dormandPrince({ rtol: 1e-12, atol: 1e-12 }), field, A, standardNormalLogDensity, x, 2);
+      expect(Math.abs(tight.logDensity[0]! - exact(0))).toBeLessThanOrEqual(1e-9 * scale);
+    }), { numRuns: 40 });
+  });
+
+  it('non-symmetric A = [[a, −b], [b, a]]: log p(x) = −log 2π − 2at − |x|² e^{−2at}/2 (rotation + scaling)', () => {
+    fc.assert(fc.property(finite(-0.7, 0.7), finite(-3, 3), finite(0.2, 1.5), finite(-2, 2), finite(-2, 2), (a, b, t, x0, x1) => {
+      const A = Float64Array.of(a, -b, b, a);
+      const x = Float64Array.of(x0, x1);
+      const r = cnfLogDensity(dormandPrince({ rtol: 1e-12, atol: 1e-12 }), linearField({ dim: 2 }), A, standardNormalLogDensity, x, 1, { t0: 0, t1: t });
+      const exact = -Math.log(2 * Math.PI) - 2 * a * t - 0.5 * (x0 * x0 + x1 * x1) * Math.exp(-2 * a * t);
+      expect(Math.abs(r.logDensity[0]! - exact)).toBeLessThanOrEqual(1e-9 * (Math.abs(exact) + 1));
+      expect(Math.abs(r.deltaLogDensity[0]! - 2 * a * t)).toBeLessThanOrEqual(1e-13 * (r.info.accepted + 1));
+    }), { numRuns: 50 });
+  });
+});
+
+describe('cnf: nonlinear MLP flows', () => {
+  it('the exact trace from d JVPs equals the field\'s closed-form divergence', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), (seed, d, H) => {
+      const { field, theta, rng } = mlpProblem(seed, d, H);
+      const z = normals(rng, new Float64Array(d));
+      const tr = jacobianTrace(field, theta, 0.3, z);
+      expect(Math.abs(tr - field.divergence!(theta, 0.3, z))).toBeLessThanOrEqual(1e-13 * (maxAbs(theta) + 1) ** 2 * H * d);
+    }), { numRuns: 100 });
+  });
+
+  it('Hutchinson over all 2^d Rademacher probes equals the exact trace, and gives the same CNF log-density', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 5 }), (seed, d) => {
+      const { field, theta, rng } = mlpProblem(seed, d, 6);
+      const x = normals(rng, new Float64Array(d));
+      const probes = allSigns(d), m = 1 << d;
+      const scale = (maxAbs(theta) + 1) ** 2 * 6 * d;
+      expect(Math.abs(hutchinsonJacobianTrace(field, theta, 0.2, x, probes, m) - jacobianTrace(field, theta, 0.2, x))).toBeLessThanOrEqual(1e-13 * scale);
+      const solver = rk4({ steps: 10 });
+      const ex = cnfLogDensity(solver, field, theta, standardNormalLogDensity, x, 1);
+      const hu = cnfLogDensity(solver, field, theta, standardNormalLogDensity, x, 1, { trace: { kind: 'hutchinson', probes, m } });
+      expect(Array.from(hu.z)).toEqual(Array.from(ex.z)); // the z-trajectory does not depend on the trace
+      expect(Math.abs(hu.logDensity[0]! - ex.logDensity[0]!)).toBeLessThanOrEqual(1e-12 * scale);
+    }), { numRuns: 40 });
+  });
+
+  it('1-D: the CNF density integrates to 1 (Simpson over a wide grid); the sign-flipped trace does not', () => {
+    // The solver's tolerance 1e-11 contributes ≲ 1e-10 to the integral (the 1e-9 allowance below).
+    const { field, theta } = mlpProblem(7, 1, 8, 2);
+    const solver: OdeSolver = dormandPrince({ rtol: 1e-11, atol: 1e-11 });
+    const logp = (xv: number) => cnfLogDensity(solver, field, theta, standardNormalLogDensity, Float64Array.of(xv), 1).logDensity[0]!;
+    const i801 = simpson((xv) => Math.exp(logp(xv)), -12, 12, 801);
+    const i401 = simpson((xv) => Math.exp(logp(xv)), -12, 12, 401);
+    // Composite Simpson's error is O(h⁴): the 801-node error is ≤ |I₈₀₁ − I₄₀₁|/15 (Richardson), measured ~2e-8 here
+    // (the integrand is smooth and its tails are Gaussian, so it actually converges faster: ~1e-12).
+    const quadErr = Math.abs(i801 - i401) / 15;
+    expect(quadErr).toBeLessThan(1e-7);
+    expect(Math.abs(i801 - 1)).toBeLessThanOrEqual(quadErr + 1e-9);
+    // the field really is nonlinear: the density is not the base density
+    let dev = 0;
+    for (const xv of [-2, -1, 0, 1, 2]) dev = Math.max(dev, Math.abs(logp(xv) - standardNormalLogDensity(Float64Array.of(xv))));
+    expect(dev).toBeGreaterThan(0.1);
+    // negative control: log p(z) + δ instead of − δ (the KFP sign flipped)
+    const wrong = (xv: number) => {
+      const r = cnfLogDensity(solver, field, theta, standardNormalLogDensity, Float64Array.of(xv), 1);
+      return Math.exp(standardNormalLogDensity(r.z) + r.deltaLogDensity[0]!);
+    };
+    expect(Math.abs(simpson(wrong, -12, 12, 401) - 1)).toBeGreaterThan(1e-3);
+  });
+
+  it('push-forward then log-density at the pushed point agree (round trip through the flow)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 3 }), (seed, d) => {
+      const { field, theta, rng } = mlpProblem(seed, d, 5);
+      const z = normals(rng, new Float64Array(d));
+      const solver = dormandPrince({ rtol: 1e-11, atol: 1e-11 });
+      const fwd = cnfPushForward(solver, field, theta, standardNormalLogDensity, z, 1);
+      const back = cnfLogDensity(solver, field, theta, standardNormalLogDensity, fwd.z, 1);
+      expect(Math.abs(back.logDensity[0]! - fwd.logDensity[0]!)).toBeLessThanOrEqual(1e-7 * (Math.abs(fwd.logDensity[0]!) + 1));
+    }), { numRuns: 30 });
+  });
+});
+
+describe('cnf: FFJORD (Layer B)', () => {
+  const d = 3;
+  const { field, theta } = mlpProblem(11, d, 6);
+  const x = Float64Array.of(0.4, -0.9, 1.2);
+  const solver = rk4({ steps: 8 });
+  const N = 4000;
+
+  const unbiased = 'cnf FFJORD: the mean of single-probe log-density estimates is within z·SE of the exact-trace value';
+  it(unbiased, () => {
+    // For a fixed-step solver δ is linear in the per-stage trace estimates (z(t) does not depend on ε), each unbiased,
+    // so E[log p̂] equals the exact-trace log p of the same solver exactly. N = 4000 single-probe estimates per kind
+    // (k = 2 kinds, Bonferroni), SE estimated from the N draws (relative error of the SE ~1/√(2N) ≈ 1 %).
+    const exact = cnfLogDensity(solver, field, theta, standardNormalLogDensity, x, 1).logDensity[0]!;
+    const rng = testStream(unbiased);
+    const xs = new Float64Array(N * d);
+    for (let r = 0; r < N; r++) xs.set(x, r * d);
+    for (const kind of ['rademacher', 'gaussian'] as const) {
+      const est = ffjordLogDensity(rng, solver, field, theta, standardNormalLogDensity, xs, N, { probes: 1, kind }).logDensity;
+      let mean = 0; for (let r = 0; r < N; r++) mean += est[r]!; mean /= N;
+      let ss = 0; for (let r = 0; r < N; r++) ss += (est[r]! - mean) ** 2;
+      const se = Math.sqrt(ss / (N - 1) / N);
+      expect(se).toBeGreaterThan(0); // the probes do vary the estimate
+      expectWithinSE(unbiased, mean, exact, se, { what: `${kind} FFJORD mean`, k: 2 });
+    }
+  });
+
+  const control = 'cnf FFJORD negative control: probes with covariance I/3 (uniform on [−1, 1]) are rejected';
+  it(control, () => {
+    // Uniform probes have E[εεᵀ] = I/3: δ̂ estimates δ/3, a bias of (2/3)|δ| in log p. The test asserts the bias exceeds
+    // z·SE; it passes by chance only if the estimate falls ~(bias − z·SE)/SE short (see the printed numbers).
+    const exactRes = cnfLogDensity(solver, field, theta, standardNormalLogDensity, x, 1);
+    const exact = exactRes.logDensity[0]!;
+    const rng = testStream(control);
+    const probes = new Float64Array(N * d);
+    for (let i = 0; i < N * d; i++) probes[i] = 2 * ((rng.next() >>> 0) / 4294967296) - 1;
+    const xs = new Float64Array(N * d);
+    for (let r = 0; r < N; r++) xs.set(x, r * d);
+    const est = cnfLogDensity(solver, field, theta, standardNormalLogDensity, xs, N, { trace: { kind: 'hutchinson', probes, m: 1 } }).logDensity;
+    let mean = 0; for (let r = 0; r < N; r++) mean += est[r]!; mean /= N;
+    let ss = 0; for (let r = 0; r < N; r++) ss += (est[r]! - mean) ** 2;
+    const se = Math.sqrt(ss / (N - 1) / N);
+    const bias = (2 / 3) * Math.abs(exactRes.deltaLogDensity[0]!);
+    // Power: the control needs the bias to be ≥ z·SE + 5.3·SE (so a false pass has P ≤ 1e-7); refuse otherwise.
+    expect(bias, `bias ${bias}, se ${se}`).toBeGreaterThan((zFor(alphaOf(control)) + 5.33) * se);
+    expect(Math.abs(mean - exact)).toBeGreaterThan(zFor(alphaOf(control)) * se);
+  });
+});
+
+describe('cnf: bad input', () => {
+  it('named errors', () => {
+    const field = linearField({ dim: 2 });
+    const A = Float64Array.of(1, 0, 0, 1);
+    const s = rk4({ steps: 2 });
+    const x = Float64Array.of(1, 2);
+    expect(() => cnfLogDensity(s, field, Float64Array.of(1, NaN, 0, 1), standardNormalLogDensity, x, 1)).toThrow(/cnfLogDensity: theta\[1\] = NaN must be finite/);
+    expect(() => cnfLogDensity(s, field, A, standardNormalLogDensity, Float64Array.of(1, NaN), 1)).toThrow(/cnfLogDensity: row 0 has a non-finite entry NaN/);
+    expect(() => cnfLogDensity(s, field, A, standardNormalLogDensity, x, 2)).toThrow(/cnfLogDensity: the batch must hold n·d = 4 values, got 2/);
+    expect(() => cnfLogDensity(s, field, A, standardNormalLogDensity, x, 1, { t0: -Infinity })).toThrow(/cnfLogDensity: t0 and t1 must be finite/);
+    expect(() => cnfLogDensity(s, field, A, standardNormalLogDensity, x, 1, { trace: { kind: 'hutchinson', probes: new Float64Array(3), m: 2 } })).toThrow(/cnfLogDensity: trace.probes must hold n·m·d = 4 values/);
+    expect(() => cnfLogDensity(s, field, A, standardNormalLogDensity, x, 1, { trace: { kind: 'hutchinson', probes: new Float64Array(4), m: 0 } })).toThrow(/cnfLogDensity: trace.m must be a positive integer/);
+    expect(() => cnfLogDensity(s, field, A, () => NaN, x, 1)).toThrow(/cnfLogDensity: baseLogDensity returned NaN for row 0/);
+    expect(() => cnfRhs(field, A, { kind: 'hutchinson', probes: Float64Array.of(1, NaN), m: 1 })).toThrow(/cnfRhs: trace.probes\[1\] = NaN must be finite/);
+    expect(() => ffjordLogDensity(streamFromKey(keyFromSeed(1)), s, field, A, standardNormalLogDensity, x, 1, { probes: 0 })).toThrow(/ffjordLogDensity: options.probes must be a positive integer/);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * Continuous normalizing flows (003, "Continuous-in-time Normalizing Flows" and "FFJORD density estimation"; 001 §3.4
+ * for the discrete change of variables they generalize).
+ *
+ * 003 Kolmogorov–Fokker–Planck (special case): d log p_t(z(t))/dt = −tr(∂f_θ(z(t), t)/∂z(t)), so
+ *   x = z + ∫₀¹ f_θ dt,   log p(x|θ) = log p(z) − ∫₀¹ tr(∂f_θ/∂z) dt.
+ * The solvers integrate the augmented state [z; δ] with dz/dt = f_θ, dδ/dt = −tr(∂f_θ/∂z), δ(start) = 0, so that
+ * log p_end(z(end)) = log p_start(z(start)) + δ(end) in either time direction.
+ *
+ * The trace is either exact (d Jacobian–vector products with the unit vectors: the d Jacobian columns, O(d²)) or
+ * Hutchinson's estimate (003 FFJORD): (1/m) Σ_j ε_jᵀ (∂f/∂z) ε_j with probes ε_j drawn once per sample and kept along
+ * the whole trajectory, so log p_0(z(0)) − E_ε ∫ εᵀ(∂f/∂z)ε dt is estimated without bias.
+ */
+import { drawProbes, type ProbeKind } from '../linalg/hutchinson.js';
+import type { Stream } from '../rng/stream.js';
+import type { OdeInfo, OdeRhs, OdeSolver } from './ode.js';
+import { checkFieldTheta, type VectorField } from './neural-ode.js';
+
+/** How tr ∂f/∂z is computed: exactly, or by Hutchinson with m given probes (m×d row-major) for one trajectory. */
+export type TraceMethod = { readonly kind: 'exact' } | { readonly kind: 'hutchinson'; readonly probes: Float64Array; readonly m: number };
+
+/** log N(z; 0, I_d) = −(d/2) log 2π − |z|²/2: the usual base density p(z). */
+export function standardNormalLogDensity(z: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += z[i]! * z[i]!;
+  return -0.5 * z.length * Math.log(2 * Math.PI) - 0.5 * s;
+}
+
+/** tr ∂f_θ/∂z at (z, t) from the d Jacobian columns (∂f/∂z) e_i (003 "Why O(m²)?": d evaluations). */
+export function jacobianTrace(field: VectorField, theta: Float64Array, t: number, z: Float64Array, scratch = new Float64Array(2 * field.dim)): number {
+  const d = field.dim;
+  const e = scratch.subarray(0, d), col = scratch.subarray(d, 2 * d);
+  e.fill(0);
+  let tr = 0;
+  for (let i = 0; i < d; i++) {
+    e[i] = 1;
+    tr += field.jvp(theta, t, z, e, col)[i]!;
+    e[i] = 0;
+  }
+  return tr;
+}
+
+/** 003 Hutchinson: (1/m) Σ_j ε_jᵀ (∂f_θ/∂z) ε_j with the m probes given (m×d), one JVP each. */
+export function hutchinsonJacobianTrace(
+  field: VectorField,
+  theta: Float64Array,
+  t: number,
+  z: Float64Array,
+  probes: Float64Array,
+  m: number,
+  scratch = new Float64Array(field.dim),
+): number {
+  const d = field.dim;
+  const jv = scratch.subarray(0, d);
+  let s = 0;
+  for (let j = 0; j < m; j++) {
+    const eps = probes.subarray(j * d, (j + 1) * d);
+    field.jvp(theta, t, z, eps, jv);
+    for (let i = 0; i < d; i++) s += eps[i]! * jv[i]!;
+  }
+  return s / m;
+}
+
+function checkTrace(name: string, field: VectorField, trace: TraceMethod): void {
+  if (trace.kind === 'exact') return;
+  if (trace.kind !== 'hutchinson') throw new RangeError(`${name}: trace.kind must be 'exact' or 'hutchinson', got ${String((trace as { kind: unknown }).kind)}`);
+  if (!Number.isInteger(trace.m) || trace.m < 1) throw new RangeError(`${name}: trace.m must be a positive integer, got ${trace.m}`);
+  if (!(trace.probes instanceof Float64Array) || trace.probes.length < trace.m * field.dim) {
+    throw new RangeError(`${name}: trace.probes must hold m·d = ${trace.m * field.dim} values`);
+  }
+  for (let i = 0; i < trace.m * field.dim; i++) {
+    if (!Number.isFinite(trace.probes[i]!)) throw new RangeError(`${name}: trace.probes[${i}] = ${trace.probes[i]} must be finite`);
+  }
+}
+
+/**
+ * The augmented right-hand side on [z; δ] (length d + 1): dz/dt = f_θ(z, t), dδ/dt = −tr ∂f_θ/∂z (003 KFP special
+ * case), with the trace exact or by Hutchinson with fixed probes.
+ */
+export function cnfRhs(field: VectorField, theta: Float64Array, trace: TraceMethod = { kind: 'exact' }): OdeRhs {
+  checkFieldTheta(field, theta, 'cnfRhs');
+  checkTrace('cnfRhs', field, trace);
+  const d = field.dim;
+  const scratch = new Float64Array(2 * d);
+  return (t, y, out) => {
+    const z = y.subarray(0, d);
+    const tr = trace.kind === 'exact'
+      ? jacobianTrace(field, theta, t, z, scratch)
+      : hutchinsonJacobianTrace(field, theta, t, z, trace.probes, trace.m, scratch);
+    field.value(theta, t, z, out.subarray(0, d));
+    out[d] = -tr; // 003 d log p_t(z(t))/dt = −tr(∂f/∂z)
+    return out;
+  };
+}
+
+export interface CnfResult {
+  /** log p at the end points (n). */
+  readonly logDensity: Float64Array;
+  /** The end points (n×d). */
+  readonly z: Float64Array;
+  /** δ = log p_end(z(end)) − log p_start(z(start)) (n). */
+  readonly deltaLogDensity: Float64Array;
+  readonly info: OdeInfo;
+}
+
+export interface CnfOptions {
+  /** Time of the base density p(z) = p_{t₀}; default 0. */
+  readonly t0?: number;
+  /** Time of the data density p(x|θ) = p_{t₁}; default 1. */
+  readonly t1?: number;
+  /** The trace for every row, or per row (row r gets probes r·m … r·m + m − 1 of a (n·m)×d array). */
+  readonly trace?: { readonly kind: 'exact' } | { readonly kind: 'hutchinson'; readonly probes: Float64Array; readonly m: number };
+}
+
+function checkBatch(name: string, x: Float64Array, n: number, d: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name}: n must be a positive integer, got ${n}`);
+  if (!(x instanceof Float64Array) || x.length < n * d) throw new RangeError(`${name}: the batch must hold n·d = ${n * d} values, got ${x.length}`);
+  for (let i = 0; i < n * d; i++) {
+    if (!Number.isFinite(x[i]!)) throw new RangeError(`${name}: row ${Math.floor(i / d)} has a non-finite entry ${x[i]}`);
+  }
+}
+
+function integrateBatch(
+  name: string,
+  solver: OdeSolver,
+  field: VectorField,
+  theta: Float64Array,
+  points: Float64Array,
+  n: number,
+  from: number,
+  to: number,
+  trace: CnfOptions['trace'],
+): { z: Float64Array; delta: Float64Array; info: OdeInfo } {
+  checkFieldTheta(field, theta, name);
+  const d = field.dim;
+  checkBatch(name, points, n, d);
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError(`${name}: t0 and t1 must be finite, got ${from} and ${to}`);
+  const tr = trace ?? { kind: 'exact' as const };
+  if (tr.kind === 'hutchinson') {
+    if (!Number.isInteger(tr.m) || tr.m < 1) throw new RangeError(`${name}: trace.m must be a positive integer, got ${tr.m}`);
+    if (!(tr.probes instanceof Float64Array) || tr.probes.length < n * tr.m * d) {
+      throw new RangeError(`${name}: trace.probes must hold n·m·d = ${n * tr.m * d} values (m probes per row), got ${tr.probes?.length}`);
+    }
+  }
+  const z = new Float64Array(n * d), delta = new Float64Array(n);
+  const y0 = new Float64Array(d + 1), y1 = new Float64Array(d + 1);
+  let accepted = 0, rejected = 0, evaluations = 0;
+  const exactRhs = tr.kind === 'exact' ? cnfRhs(field, theta) : undefined;
+  for (let r = 0; r < n; r++) {
+    const rhs = tr.kind === 'exact'
+      ? exactRhs!
+      : cnfRhs(field, theta, { kind: 'hutchinson', m: tr.m, probes: tr.probes.subarray(r * tr.m * d, (r + 1) * tr.m * d) });
+    y0.set(points.subarray(r * d, (r + 1) * d));
+    y0[d] = 0;
+    const info = solver(rhs, y0, from, to, y1);
+    z.set(y1.subarray(0, d), r * d);
+    delta[r] = y1[d]!;
+    accepted += info.accepted;
+    rejected += info.rejected;
+    evaluations += info.evaluations;
+  }
+  return { z, delta, info: { accepted, rejected, evaluations } };
+}
+
+/**
+ * 003 log p(x|θ) = log p(z) − ∫_{t₀}^{t₁} tr(∂f_θ/∂z) dt for each row x of a batch (n×d): integrate [z; δ] from x at t₁
+ * back to the base at t₀ (003 Forward pass: z = x + ∫₁⁰ f_θ dt), then log p(x) = log p(z(t₀)) − δ(t₀).
+ */
+export function cnfLogDensity(
+  solver: OdeSolver,
+  field: VectorField,
+  theta: Float64Array,
+  baseLogDensity: (z: Float64Array) => number,
+  x: Float64Array,
+  n: number,
+  options: CnfOptions = {},
+): CnfResult {
+  const name = 'cnfLogDensity';
+  const t0 = options.t0 ?? 0, t1 = options.t1 ?? 1;
+  const { z, delta, info } = integrateBatch(name, solver, field, theta, x, n, t1, t0, options.trace);
+  const d = field.dim;
+  const logDensity = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const lp = baseLogDensity(z.subarray(r * d, (r + 1) * d));
+    if (Number.isNaN(lp)) throw new RangeError(`${name}: baseLogDensity returned NaN for row ${r}`);
+    // δ(t₀) = log p_{t₀}(z(t₀)) − log p_{t₁}(x), so log p_{t₁}(x) = log p(z) − δ(t₀).
+    logDensity[r] = lp - delta[r]!;
+  }
+  return { logDensity, z, deltaLogDensity: delta, info };
+}
+
+/**
+ * FFJORD (003): cnfLogDensity with Hutchinson's trace, m probes per row drawn from rng (Rademacher by default) and kept
+ * fixed along that row's trajectory. An unbiased estimate of log p(x|θ) (for fixed solver error).
+ */
+export function ffjordLogDensity(
+  rng: Stream,
+  solver: OdeSolver,
+  field: VectorField,
+  theta: Float64Array,
+  baseLogDensity: (z: Float64Array) => number,
+  x: Float64Array,
+  n: number,
+  options: { probes: number; kind?: ProbeKind; t0?: number; t1?: number },
+): CnfResult {
+  const m = options.probes;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`ffjordLogDensity: options.probes must be a positive integer, got ${m}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`ffjordLogDensity: n must be a positive integer, got ${n}`);
+  const probes = drawProbes(rng, options.kind ?? 'rademacher', n * m, field.dim);
+  const base: CnfOptions = { trace: { kind: 'hutchinson', probes, m } };
+  return cnfLogDensity(solver, field, theta, baseLogDensity, x, n, {
+    ...base,
+    ...(options.t0 === undefined ? {} : { t0: options.t0 }),
+    ...(options.t1 === undefined ? {} : { t1: options.t1 }),
+  });
+}
+
+/**
+ * 003 x = z + ∫_{t₀}^{t₁} f_θ dt with log p(x|θ) = log p(z) + δ(t₁), δ(t₁) = −∫_{t₀}^{t₁} tr(∂f_θ/∂z) dt: pushes base
+ * points z (n×d, e.g. draws from p(z)) forward, giving samples of p_{t₁} and their log-densities.
+ */
+export function cnfPushForward(
+  solver: OdeSolver,
+  field: VectorField,
+  theta: Float64Array,
+  baseLogDensity: (z: Float64Array) => number,
+  z: Float64Array,
+  n: number,
+  options: CnfOptions = {},
+): CnfResult {
+  const name = 'cnfPushForward';
+  const t0 = options.t0 ?? 0, t1 = options.t1 ?? 1;
+  const d = field.dim;
+  const r0 = integrateBatch(name, solver, field, theta, z, n, t0, t1, options.trace);
+  const logDensity = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const lp = baseLogDensity(z.subarray(r * d, (r + 1) * d));
+    if (Number.isNaN(lp)) throw new RangeError(`${name}: baseLogDensity returned NaN for row ${r}`);
+    logDensity[r] = lp + r0.delta[r]!;
+  }
+  return { logDensity, z: r0.z, deltaLogDensity: r0.delta, info: r0.info };
+}
