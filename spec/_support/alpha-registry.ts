@@ -138,6 +138,10 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'latent VAE: the mean of 20000 independent (3.16) estimates (R = 1) is the exact ELBO': 1e-7,
   'latent VAE negative control: the variance in place of the std in (3.15) is rejected': 1e-7,
   // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
+  // spec/physics/boltzmann-machine.spec.ts
+  'boltzmann CD-1: the estimate equals its exact expectation μ₀P (z·SE per component, Bonferroni over θ)': 1e-7,
+  'boltzmann CD-1 negative control: the same estimate rejects the exact gradient (6.1) (CD bias)': 1e-7,
+  'boltzmann PCD: chains at fixed θ after 40 sweeps from the data give the exact gradient (6.1) within z·SE': 1e-7,
   // spec/physics/hopfield.spec.ts
   'hopfield corruptPattern: each neuron is flipped with probability d/n (exact binomial, Bonferroni over n)': 1e-7,
   // spec/physics/ising-samplers.spec.ts
@@ -161,6 +165,7 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'score sliced: SSM with Gaussian projections equals ISM in expectation': 1e-7,
   'score sliced: SSM without the ½ on (vᵀs)² is rejected (negative control)': 1e-7,
   // === spec/diffusion (new entries go right below this line; α = 1e-7 each) ===
+  'reverse VP SDE with exact scores: 1-D mixture samples follow the data law (DKW)': 1e-7,
   'DDPM exact ε: 1-D Gaussian data, samples follow the recursion law and the data law (DKW)': 1e-7,
   'DDPM exact ε: 1-D two-mode mixture data are reproduced (DKW)': 1e-7,
   'DDPM negative control: the sign-flipped score ↔ ε relation is rejected (DKW)': 1e-7,
