@@ -329,3 +329,19 @@ export function affineModel(d: number, coefficients: (level: number) => AffineCo
     return out;
   };
 }
+
+/** The exact score ∇ log ρ(x, t) of mixture data under a forward SDE with Gaussian transitions (level = t). */
+export function exactSdeScoreModel(
+  data: GaussianMixtureData,
+  sde: { meanScale(t: number): number; variance(t: number): number },
+): ScoreModel {
+  let cached = Number.NaN;
+  let law: NoisedMixture | null = null;
+  return (x, n, t, out) => {
+    if (t !== cached || law === null) {
+      law = noisedMixture(data, sde.meanScale(t), Math.sqrt(sde.variance(t)));
+      cached = t;
+    }
+    return law.score(x, n, out);
+  };
+}
