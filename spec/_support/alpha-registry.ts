@@ -137,6 +137,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   // spec/latent/vae.spec.ts
   'latent VAE: the mean of 20000 independent (3.16) estimates (R = 1) is the exact ELBO': 1e-7,
   'latent VAE negative control: the variance in place of the std in (3.15) is rejected': 1e-7,
+  // spec/latent/gan.spec.ts
+  'latent GAN: minibatch gradients of Prop. 3.1 average to the population gradients (5 components)': 1e-7,
+  'latent GAN negative control: fake-term gradients taken at the data instead of G(z) are rejected': 1e-7,
   // === spec/physics (Ising, Hopfield, Boltzmann, max-ent) (new entries go right below this line; α = 1e-7 each) ===
   // spec/physics/boltzmann-machine.spec.ts
   'boltzmann CD-1: the estimate equals its exact expectation μ₀P (z·SE per component, Bonferroni over θ)': 1e-7,
