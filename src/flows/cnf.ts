@@ -19,12 +19,11 @@ import { checkFieldTheta, type VectorField } from './neural-ode.js';
 /** How tr ∂f/∂z is computed: exactly, or by Hutchinson with m given probes (m×d row-major) for one trajectory. */
 export type TraceMethod = { readonly kind: 'exact' } | { readonly kind: 'hutchinson'; readonly probes: Float64Array; readonly m: number };
 
-/** log N(z; 0, I_d) = −(d/2) log 2π − |z|²/2: the usual base density p(z). */
-export function standardNormalLogDensity(z: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < z.length; i++) s += z[i]! * z[i]!;
-  return -0.5 * z.length * Math.log(2 * Math.PI) - 0.5 * s;
-}
+/**
+ * The base density p(z) = p_{t₀} on a batch: out[i] ← log p(z_i) for the n rows of z (n×d); the same type as
+ * `standardNormalLogDensity` of src/flows/layers.ts, which is the usual choice.
+ */
+export type BaseLogDensity = (z: Float64Array, n: number, d: number, out: Float64Array) => Float64Array;
 
 /** tr ∂f_θ/∂z at (z, t) from the d Jacobian columns (∂f/∂z) e_i (003 "Why O(m²)?": d evaluations). */
 export function jacobianTrace(field: VectorField, theta: Float64Array, t: number, z: Float64Array, scratch = new Float64Array(2 * field.dim)): number {
@@ -112,6 +111,15 @@ export interface CnfOptions {
   readonly trace?: { readonly kind: 'exact' } | { readonly kind: 'hutchinson'; readonly probes: Float64Array; readonly m: number };
 }
 
+/** log p(z_i) of the n rows; a NaN is an error. */
+function baseLogDensityChecked(name: string, base: BaseLogDensity, z: Float64Array, n: number, d: number): Float64Array {
+  const out = base(z, n, d, new Float64Array(n));
+  for (let r = 0; r < n; r++) {
+    if (Number.isNaN(out[r]!)) throw new RangeError(`${name}: baseLogDensity returned NaN for row ${r}`);
+  }
+  return out;
+}
+
 function checkBatch(name: string, x: Float64Array, n: number, d: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name}: n must be a positive integer, got ${n}`);
   if (!(x instanceof Float64Array) || x.length < n * d) throw new RangeError(`${name}: the batch must hold n·d = ${n * d} values, got ${x.length}`);
@@ -170,7 +178,7 @@ export function cnfLogDensity(
   solver: OdeSolver,
   field: VectorField,
   theta: Float64Array,
-  baseLogDensity: (z: Float64Array) => number,
+  baseLogDensity: BaseLogDensity,
   x: Float64Array,
   n: number,
   options: CnfOptions = {},
@@ -178,14 +186,9 @@ export function cnfLogDensity(
   const name = 'cnfLogDensity';
   const t0 = options.t0 ?? 0, t1 = options.t1 ?? 1;
   const { z, delta, info } = integrateBatch(name, solver, field, theta, x, n, t1, t0, options.trace);
-  const d = field.dim;
-  const logDensity = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const lp = baseLogDensity(z.subarray(r * d, (r + 1) * d));
-    if (Number.isNaN(lp)) throw new RangeError(`${name}: baseLogDensity returned NaN for row ${r}`);
-    // δ(t₀) = log p_{t₀}(z(t₀)) − log p_{t₁}(x), so log p_{t₁}(x) = log p(z) − δ(t₀).
-    logDensity[r] = lp - delta[r]!;
-  }
+  const logDensity = baseLogDensityChecked(name, baseLogDensity, z, n, field.dim);
+  // δ(t₀) = log p_{t₀}(z(t₀)) − log p_{t₁}(x), so log p_{t₁}(x) = log p(z) − δ(t₀).
+  for (let r = 0; r < n; r++) logDensity[r] = logDensity[r]! - delta[r]!;
   return { logDensity, z, deltaLogDensity: delta, info };
 }
 
@@ -198,7 +201,7 @@ export function ffjordLogDensity(
   solver: OdeSolver,
   field: VectorField,
   theta: Float64Array,
-  baseLogDensity: (z: Float64Array) => number,
+  baseLogDensity: BaseLogDensity,
   x: Float64Array,
   n: number,
   options: { probes: number; kind?: ProbeKind; t0?: number; t1?: number },
@@ -223,20 +226,15 @@ export function cnfPushForward(
   solver: OdeSolver,
   field: VectorField,
   theta: Float64Array,
-  baseLogDensity: (z: Float64Array) => number,
+  baseLogDensity: BaseLogDensity,
   z: Float64Array,
   n: number,
   options: CnfOptions = {},
 ): CnfResult {
   const name = 'cnfPushForward';
   const t0 = options.t0 ?? 0, t1 = options.t1 ?? 1;
-  const d = field.dim;
   const r0 = integrateBatch(name, solver, field, theta, z, n, t0, t1, options.trace);
-  const logDensity = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const lp = baseLogDensity(z.subarray(r * d, (r + 1) * d));
-    if (Number.isNaN(lp)) throw new RangeError(`${name}: baseLogDensity returned NaN for row ${r}`);
-    logDensity[r] = lp + r0.delta[r]!;
-  }
+  const logDensity = baseLogDensityChecked(name, baseLogDensity, z, n, field.dim);
+  for (let r = 0; r < n; r++) logDensity[r] = logDensity[r]! + r0.delta[r]!;
   return { logDensity, z: r0.z, deltaLogDensity: r0.delta, info: r0.info };
 }
