@@ -106,6 +106,26 @@ describe('cnf: linear ODE dz/dt = Az (exact oracle)', () => {
   });
 });
 
+describe('cnf: erratum in 003 "Adjoint method, Forward pass"', () => {
+  it('z = x + ∫₁⁰ f dt (integrating back to the base), not z = x + ∫₀¹ f dt as the slide writes', () => {
+    // 003 writes z = z(0) = ∫₀¹ f_θ dt + x on the "Adjoint method" slide; its own "Forward pass (Loss function)" slide
+    // and Picard's theorem give z(0) = x + ∫₁⁰ f_θ dt. For dz/dt = Az these are e^{−A}x (correct) and e^{A}x (as
+    // written): the as-written base point is wrong and so is the log-density built on it.
+    const a = 0.4, b = 1.1, A = Float64Array.of(a, -b, b, a), x = Float64Array.of(0.7, -0.3);
+    const field = linearField({ dim: 2 });
+    const dp = dormandPrince({ rtol: 1e-12, atol: 1e-12 });
+    const r = cnfLogDensity(dp, field, A, standardNormalLogDensity, x, 1);
+    const e = Math.exp(-a), c = Math.cos(b), s = Math.sin(b);
+    const back = [e * (c * x[0]! + s * x[1]!), e * (-s * x[0]! + c * x[1]!)]; // e^{−A} x
+    expect(Math.abs(r.z[0]! - back[0]!) + Math.abs(r.z[1]! - back[1]!)).toBeLessThan(1e-10);
+    const asWritten = cnfPushForward(dp, field, A, standardNormalLogDensity, x, 1).z; // x + ∫₀¹ f dt = e^{A} x
+    const exact = -Math.log(2 * Math.PI) - 2 * a - 0.5 * (x[0]! ** 2 + x[1]! ** 2) * Math.exp(-2 * a);
+    expect(Math.abs(r.logDensity[0]! - exact)).toBeLessThan(1e-10);
+    const wrongLogP = logN(asWritten) - r.deltaLogDensity[0]!;
+    expect(Math.abs(wrongLogP - exact)).toBeGreaterThan(0.05);
+  });
+});
+
 describe('cnf: nonlinear MLP flows', () => {
   it('the exact trace from d JVPs equals the field\'s closed-form divergence', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), (seed, d, H) => {
