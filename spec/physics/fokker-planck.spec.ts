@@ -284,6 +284,46 @@ describe('002 "Fokker–Planck Equation for Langevin Dynamics": the last line as
   });
 });
 
+describe("003 as printed: ½∇log p_t (the current law) in the drift; 001 (3.31) without its ε", () => {
+  // 003 writes dx = ½ ∂ₓlog p_t(x) dt + dw with p_t the law of x(t) itself: then the flux ½p_t∇log p_t − ½∇p_t vanishes
+  // for every p_t, so "p_t = const(t)" holds for ANY start, which says nothing about sampling. The Langevin SDE needs
+  // the fixed target p (as 003's next slide, log p(x|θ), has): ½∇log p. The difference, on ρ₀ = N(0.5, 0.7²) and
+  // target p = N(0, 1): the printed drift (built from ρ₀) leaves ρ₀ stationary up to the O(h²) residual; the target's
+  // drift moves it by O(1).
+  const s0 = 0.7, m0 = 0.5;
+  const residual = (n: number, driftOf: (x: number) => number) => {
+    const g = grid1d(-6, 6, n), faces = interiorFaces1d(g);
+    const op = fokkerPlanck1d(g, faces.map(driftOf), 0.5);
+    const x = cellCenters1d(g), rho = x.map((v) => Math.exp(-((v - m0) ** 2) / (2 * s0 * s0)));
+    const r = fokkerPlanckApply1d(op, rho, new Float64Array(n));
+    let t = 0;
+    for (let i = 0; i < n; i++) t += Math.abs(r[i]!);
+    return (t * g.h) / (Math.sqrt(2 * Math.PI) * s0);
+  };
+  it('printed (p_t = ρ₀ in the drift): residual → 0 at order 2 for a ρ₀ that is not the target; fixed target: O(1)', () => {
+    const printed = [200, 400].map((n) => residual(n, (x) => -0.5 * (x - m0) / (s0 * s0))); // ½ ∂ₓ log ρ₀
+    const target = [200, 400].map((n) => residual(n, (x) => -0.5 * x)); // ½ ∂ₓ log p, p = N(0, 1)
+    expect(Math.log2(printed[0]! / printed[1]!)).toBeGreaterThan(1.9);
+    expect(printed[1]!).toBeLessThan(1e-3);
+    expect(target[1]!).toBeGreaterThan(0.2);
+  });
+  it('001 (3.31): with μ = ε s*, σ = √(2ε) the right side is ε·∇·[−s*ρ + ∇ρ], not ∇·[−s*ρ + ∇ρ] as printed', () => {
+    const g = grid1d(-2, 2, 64), eps = 0.3;
+    const unit = langevinFokkerPlanck1d(g, doubleWell, { driftScale: 1, diffusion: 1 });
+    const scaled = langevinFokkerPlanck1d(g, doubleWell, { driftScale: eps, diffusion: eps }); // 001 Prop. 3.3
+    const rho = Float64Array.from(cellCenters1d(g), (x) => Math.exp(-x * x));
+    const a1 = fokkerPlanckApply1d(unit, rho, new Float64Array(64)), ae = fokkerPlanckApply1d(scaled, rho, new Float64Array(64));
+    let maxDiffEps = 0, maxDiffPrinted = 0, scale = 0;
+    for (let i = 0; i < 64; i++) {
+      scale = Math.max(scale, Math.abs(a1[i]!));
+      maxDiffEps = Math.max(maxDiffEps, Math.abs(ae[i]! - eps * a1[i]!));
+      maxDiffPrinted = Math.max(maxDiffPrinted, Math.abs(ae[i]! - a1[i]!));
+    }
+    expect(maxDiffEps).toBeLessThanOrEqual(1e-13 * scale);
+    expect(maxDiffPrinted).toBeGreaterThan(0.5 * scale); // (1 − ε) of it
+  });
+});
+
 /** U(x) = x²/2 as an Energy with no parameters (for bind). */
 const gaussianU = {
   name: 'x²/2', dim: 1, paramDim: 0,
