@@ -92,6 +92,20 @@ describe('the FP solver on (3.27) converges to (3.28)', () => {
     }
   });
 
+  it('control on the time order: implicit Euler at the same dt ∝ h converges at order 1 only (so order 2 above is CN\'s)', () => {
+    const errs = [160, 320, 640].map((n) => {
+      const g = grid1d(-8, 8, n), op = wienerFokkerPlanck1d(g);
+      const steps = n / 4;
+      const r = fokkerPlanckEvolve1d(op, wienerCellAverages(g, 0.05, new Float64Array(n)), 0.95 / steps, steps, 'implicit', new Float64Array(n));
+      return l1Distance1d(g, r, wienerCellAverages(g, 1, new Float64Array(n)));
+    });
+    for (let k = 1; k < errs.length; k++) {
+      const p = Math.log2(errs[k - 1]! / errs[k]!);
+      expect(p).toBeGreaterThan(0.8);
+      expect(p).toBeLessThan(1.2);
+    }
+  });
+
   it('negative control: D = σ² = 1 in place of σ²/2 (the ½ of (3.27) dropped) converges to the variance-2t kernel instead', () => {
     const errs = [160, 320].map((n) => {
       const g = grid1d(-8, 8, n), op = fokkerPlanck1d(g, new Float64Array(n - 1), 1);
