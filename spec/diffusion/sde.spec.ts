@@ -71,7 +71,7 @@ describe('VP and VE forward SDEs: closed-form marginals', () => {
     expect(() => veSde({ sigmaMin: 2, sigmaMax: 1 })).toThrow('veSde: sigmaMax = 1 must be finite and > sigmaMin = 2');
     expect(() => vpSde().variance(1.5)).toThrow('vpSde.variance: t = 1.5 must be in [0, 1]');
     expect(() => reverseSdeSample(testStream('x'), vpSde(), () => new Float64Array(1), 1, 1, { steps: 0 })).toThrow('reverseSdeSample: steps = 0 must be an integer ≥ 1');
-    expect(() => naiveScoreDiffusionStepWith((x, _n, o) => o, -1, 0.1, new Float64Array(1), 1, 1, new Float64Array(1), new Float64Array(1))).toThrow(
+    expect(() => naiveScoreDiffusionStepWith((_x, _n, o) => o, -1, 0.1, new Float64Array(1), 1, 1, new Float64Array(1), new Float64Array(1))).toThrow(
       'naiveScoreDiffusionStep: epsilon = -1 must be finite and > 0',
     );
   });

@@ -42,10 +42,10 @@ export function vpSde(opts: { betaMin?: number; betaMax?: number } = {}): Forwar
   const sde: ForwardSde = {
     kind: 'vp',
     T: 1,
-    drift: (x, n, t, out) => {
+    drift: (x, _n, t, out) => {
       checkTime('vpSde.drift', sde, t);
       const k = -0.5 * beta(t);
-      for (let i = 0; i < x.length && i < out.length; i++) out[i] = k * x[i]!;
+      for (let i = 0; i < x.length && i < out.length; i++) out[i] = k * x[i]!; // f(x, t) = −½ β(t) x
       return out;
     },
     diffusion: (t) => {
