@@ -12,12 +12,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cnfLogDensity, cnfPushForward, cnfRhs, ffjordLogDensity, hutchinsonJacobianTrace, jacobianTrace } from '../../src/flows/cnf.js';
+import { cnfAugmentedField, cnfLogDensity, cnfNllGradients, cnfPushForward, cnfRhs, ffjordLogDensity, hutchinsonJacobianTrace, jacobianTrace } from '../../src/flows/cnf.js';
 import { standardNormalLogDensity } from '../../src/flows/layers.js';
 
 /** log N(z; 0, I) of one point. */
 const logN = (z: Float64Array): number => standardNormalLogDensity(z, 1, z.length, new Float64Array(1))[0]!;
 import { dormandPrince, euler, rk4, type OdeSolver } from '../../src/flows/ode.js';
+import type { VectorField } from '../../src/flows/neural-ode.js';
 import { initMlpField, linearField, mlpField, mlpFieldLayout } from '../../src/flows/neural-ode.js';
 import { symmetricFunction } from '../../src/linalg/dense.js';
 import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
@@ -184,6 +185,66 @@ describe('cnf: nonlinear MLP flows', () => {
       const back = cnfLogDensity(solver, field, theta, standardNormalLogDensity, fwd.z, 1);
       expect(Math.abs(back.logDensity[0]! - fwd.logDensity[0]!)).toBeLessThanOrEqual(1e-7 * (Math.abs(fwd.logDensity[0]!) + 1));
     }), { numRuns: 30 });
+  });
+});
+
+describe('cnf: NLL gradients by the adjoint method (003 "Adjoint method for continuous-in-time NF")', () => {
+  it('1-D linear CNF dz/dt = a z: nll = ½log 2π + ½x²e^{−2a} + a, ∂/∂a = 1 − x²e^{−2a}, ∂/∂x = x e^{−2a}', () => {
+    fc.assert(fc.property(finite(-1, 1), finite(-3, 3), (a, xv) => {
+      const r = cnfNllGradients(dormandPrince({ rtol: 1e-12, atol: 1e-12 }), linearField({ dim: 1 }), Float64Array.of(a), Float64Array.of(xv), 1);
+      const e2 = Math.exp(-2 * a);
+      expect(Math.abs(r.nll - (0.5 * Math.log(2 * Math.PI) + 0.5 * xv * xv * e2 + a))).toBeLessThanOrEqual(1e-10 * (xv * xv * e2 + 2));
+      expect(Math.abs(r.gradTheta[0]! - (1 - xv * xv * e2))).toBeLessThanOrEqual(1e-9 * (xv * xv * e2 + 1));
+      expect(Math.abs(r.gradX[0]! - xv * e2)).toBeLessThanOrEqual(1e-9 * (Math.abs(xv) * e2 + 1));
+    }), { numRuns: 50 });
+  });
+
+  it('the augmented field [f; −div] gives the same log-density as the exact-trace CNF', () => {
+    const { field, theta, rng } = mlpProblem(5, 2, 4);
+    const x = normals(rng, new Float64Array(2));
+    const aug = cnfAugmentedField(field);
+    const a = cnfRhs(field, theta)(0.3, Float64Array.of(x[0]!, x[1]!, 0), new Float64Array(3));
+    const b = aug.value(theta, 0.3, Float64Array.of(x[0]!, x[1]!, 0), new Float64Array(3));
+    for (let i = 0; i < 3; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-14 * (Math.abs(a[i]!) + 1));
+  });
+
+  it('MLP CNF: the adjoint NLL gradient matches central differences of the NLL, within the Richardson bound', () => {
+    // RK4 with N and 2N steps: the adjoint gradient's error at 2N is ≤ 2|g(N) − g(2N)|/15 (as in adjoint.spec.ts);
+    // central differences of the 2N-step NLL (δ = 1e-4) add ≲ δ²·|L'''| ~ 1e-8 and the discrete-vs-continuous O(h⁴),
+    // the latter bounded the same way from the two FD gradients.
+    const { field, theta, rng } = mlpProblem(21, 2, 4);
+    const n = 3;
+    const x = normals(rng, new Float64Array(n * 2));
+    const nllAt = (steps: number, th: Float64Array) => {
+      const r = cnfLogDensity(rk4({ steps }), field, th, standardNormalLogDensity, x, n).logDensity;
+      return -(r[0]! + r[1]! + r[2]!) / n;
+    };
+    const fd = (steps: number) => {
+      const delta = 1e-4, tp = Float64Array.from(theta), g = new Float64Array(theta.length);
+      for (let q = 0; q < theta.length; q++) {
+        tp[q] = theta[q]! + delta; const a = nllAt(steps, tp);
+        tp[q] = theta[q]! - delta; const b = nllAt(steps, tp);
+        tp[q] = theta[q]!;
+        g[q] = (a - b) / (2 * delta);
+      }
+      return g;
+    };
+    const dist = (u: ArrayLike<number>, v: ArrayLike<number>) => { let s = 0; for (let i = 0; i < u.length; i++) s += (u[i]! - v[i]!) ** 2; return Math.sqrt(s); };
+    const g16 = cnfNllGradients(rk4({ steps: 16 }), field, theta, x, n), g32 = cnfNllGradients(rk4({ steps: 32 }), field, theta, x, n);
+    const f16 = fd(16), f32 = fd(32);
+    expect(Math.abs(g32.nll - nllAt(32, theta))).toBeLessThanOrEqual(1e-12 * (Math.abs(g32.nll) + 1)); // same forward pass
+    const bound = (2 * (dist(g16.gradTheta, g32.gradTheta) + dist(f16, f32))) / 15 + 1e-7;
+    expect(dist(g32.gradTheta, f32), `bound ${bound}`).toBeLessThanOrEqual(bound);
+    // negative control: dropping the trace's dependence on θ and z (∂div = 0) is detected by the same bound
+    const noDivGrad: VectorField = { ...field, divergence: field.divergence!.bind(field), divergenceGradient: (_t, _s, _z, oz, ot) => { oz.fill(0); ot.fill(0); } };
+    const wrong = cnfNllGradients(rk4({ steps: 32 }), noDivGrad, theta, x, n);
+    expect(dist(wrong.gradTheta, f32)).toBeGreaterThan(bound);
+  });
+
+  it('bad input: a field without a closed-form divergence cannot be trained by cnfNllGradients', () => {
+    const { field, theta } = mlpProblem(1, 2, 3);
+    const bare: VectorField = { name: 'bare', dim: 2, paramDim: field.paramDim, value: field.value, jvp: field.jvp, vjp: field.vjp };
+    expect(() => cnfNllGradients(rk4({ steps: 2 }), bare, theta, Float64Array.of(0, 1), 1)).toThrow(/cnfAugmentedField: the field bare must give divergence and divergenceGradient/);
   });
 });
 

@@ -77,6 +77,30 @@ describe('neural-ode: MLP field derivatives', () => {
     }), { numRuns: 40 });
   });
 
+  it('divergenceGradient matches central differences of the closed-form divergence in z and θ', () => {
+    fc.assert(fc.property(sizes, ({ seed, d, H }) => {
+      const { field, theta, z, t } = mlpProblem(seed, d, H);
+      const gz = new Float64Array(d), gt = new Float64Array(field.paramDim);
+      field.divergenceGradient!(theta, t, z, gz, gt);
+      const delta = 1e-5;
+      const tol = 1e-7 * (maxAbs(gt) + maxAbs(gz) + 1);
+      const zp = Float64Array.from(z);
+      for (let i = 0; i < d; i++) {
+        zp[i] = z[i]! + delta; const a = field.divergence!(theta, t, zp);
+        zp[i] = z[i]! - delta; const b = field.divergence!(theta, t, zp);
+        zp[i] = z[i]!;
+        expect(Math.abs((a - b) / (2 * delta) - gz[i]!)).toBeLessThanOrEqual(tol);
+      }
+      const tp = Float64Array.from(theta);
+      for (let q = 0; q < field.paramDim; q++) {
+        tp[q] = theta[q]! + delta; const a = field.divergence!(tp, t, z);
+        tp[q] = theta[q]! - delta; const b = field.divergence!(tp, t, z);
+        tp[q] = theta[q]!;
+        expect(Math.abs((a - b) / (2 * delta) - gt[q]!)).toBeLessThanOrEqual(tol);
+      }
+    }), { numRuns: 40 });
+  });
+
   it('linear field: J = A, aᵀ∂f/∂A = a zᵀ, divergence tr A (exact)', () => {
     const f = linearField({ dim: 2 });
     const A = Float64Array.of(1, 2, 3, 4), z = Float64Array.of(0.5, -1), a = Float64Array.of(2, 3);

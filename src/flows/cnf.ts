@@ -15,6 +15,7 @@ import { drawProbes, type ProbeKind } from '../linalg/hutchinson.js';
 import type { Stream } from '../rng/stream.js';
 import type { OdeInfo, OdeRhs, OdeSolver } from './ode.js';
 import { checkFieldTheta, type VectorField } from './neural-ode.js';
+import { adjointGradients } from './adjoint.js';
 
 /** How tr ∂f/∂z is computed: exactly, or by Hutchinson with m given probes (m×d row-major) for one trajectory. */
 export type TraceMethod = { readonly kind: 'exact' } | { readonly kind: 'hutchinson'; readonly probes: Float64Array; readonly m: number };
@@ -237,4 +238,109 @@ export function cnfPushForward(
   const logDensity = baseLogDensityChecked(name, baseLogDensity, z, n, field.dim);
   for (let r = 0; r < n; r++) logDensity[r] = logDensity[r]! + r0.delta[r]!;
   return { logDensity, z: r0.z, deltaLogDensity: r0.delta, info: r0.info };
+}
+
+/**
+ * The CNF as one vector field on y = [z; δ] (dimension d + 1): F_θ(y, t) = [f_θ(z, t); −tr ∂f_θ/∂z], with
+ * aᵀ∂F/∂y = [a_zᵀ∂f/∂z − a_δ ∂div/∂z; 0] and aᵀ∂F/∂θ = a_zᵀ∂f/∂θ − a_δ ∂div/∂θ. It needs the field's closed-form
+ * divergence and its gradient; the adjoint method then trains a CNF (003 "Adjoint method for continuous-in-time NF").
+ */
+export function cnfAugmentedField(field: VectorField): VectorField {
+  const name = 'cnfAugmentedField';
+  const div = field.divergence, divGrad = field.divergenceGradient;
+  if (div === undefined || divGrad === undefined) throw new RangeError(`${name}: the field ${field.name} must give divergence and divergenceGradient`);
+  const d = field.dim, p = field.paramDim;
+  const gz = new Float64Array(d), gt = new Float64Array(p);
+  return {
+    name: `cnf(${field.name})`,
+    dim: d + 1,
+    paramDim: p,
+    value(theta, t, y, out) {
+      const z = y.subarray(0, d);
+      field.value(theta, t, z, out.subarray(0, d));
+      out[d] = -div.call(field, theta, t, z); // 003 d log p_t/dt = −tr ∂f/∂z
+      return out;
+    },
+    jvp(theta, t, y, v, out) {
+      const z = y.subarray(0, d);
+      field.jvp(theta, t, z, v.subarray(0, d), out.subarray(0, d));
+      divGrad.call(field, theta, t, z, gz, gt);
+      let s = 0;
+      for (let i = 0; i < d; i++) s += gz[i]! * v[i]!;
+      out[d] = -s;
+      return out;
+    },
+    vjp(theta, t, y, a, outZ, outTheta) {
+      const z = y.subarray(0, d);
+      const aDelta = a[d]!;
+      field.vjp(theta, t, z, a.subarray(0, d), outZ.subarray(0, d), outTheta);
+      divGrad.call(field, theta, t, z, gz, gt);
+      for (let i = 0; i < d; i++) outZ[i] = outZ[i]! - aDelta * gz[i]!;
+      outZ[d] = 0;
+      if (outTheta !== undefined) for (let q = 0; q < p; q++) outTheta[q] = outTheta[q]! - aDelta * gt[q]!;
+    },
+  };
+}
+
+export interface CnfNllResult {
+  /** −(1/n) Σ_i log p(x_i|θ). */
+  readonly nll: number;
+  /** ∂nll/∂θ (length p). */
+  readonly gradTheta: Float64Array;
+  /** ∂nll/∂x (n×d): minus the model's score divided by n. */
+  readonly gradX: Float64Array;
+  readonly forward: OdeInfo;
+  readonly backward: OdeInfo;
+}
+
+/**
+ * The CNF negative log-likelihood of a batch and its gradient by the adjoint method (003 "Forward pass (Loss
+ * function)": z = x + ∫₁⁰ f_θ dt, L = −log p(z) + ∫₀¹ tr(∂f_θ/∂z) dt, then the adjoint backward pass), with the base
+ * p(z) = N(0, I). For each row the augmented field [z; δ] runs from [x; 0] at t₁ to t₀, L = −log p(z(t₀)) + δ(t₀)
+ * with ∂L/∂[z; δ] = [z; 1], and the adjoint runs back from t₀ to t₁.
+ */
+export function cnfNllGradients(
+  solver: OdeSolver,
+  field: VectorField,
+  theta: Float64Array,
+  x: Float64Array,
+  n: number,
+  options: { t0?: number; t1?: number; backwardSolver?: OdeSolver } = {},
+): CnfNllResult {
+  const name = 'cnfNllGradients';
+  checkFieldTheta(field, theta, name);
+  const d = field.dim;
+  checkBatch(name, x, n, d);
+  const t0 = options.t0 ?? 0, t1 = options.t1 ?? 1;
+  if (!Number.isFinite(t0) || !Number.isFinite(t1)) throw new RangeError(`${name}: t0 and t1 must be finite, got ${t0} and ${t1}`);
+  const aug = cnfAugmentedField(field);
+  const gradTheta = new Float64Array(field.paramDim);
+  const gradX = new Float64Array(n * d);
+  const y = new Float64Array(d + 1);
+  const c = 0.5 * d * Math.log(2 * Math.PI);
+  let nll = 0;
+  let fa = 0, fr = 0, fe = 0, ba = 0, br = 0, be = 0;
+  const loss = (yEnd: Float64Array, g: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < d; i++) { s += yEnd[i]! * yEnd[i]!; g[i] = yEnd[i]!; }
+    g[d] = 1;
+    return c + 0.5 * s + yEnd[d]!; // −log N(z; 0, I) + δ(t₀)
+  };
+  for (let r = 0; r < n; r++) {
+    y.set(x.subarray(r * d, (r + 1) * d));
+    y[d] = 0;
+    const res = adjointGradients(solver, aug, theta, y, t1, t0, loss, options.backwardSolver ?? solver);
+    nll += res.loss / n;
+    for (let q = 0; q < gradTheta.length; q++) gradTheta[q] = gradTheta[q]! + res.gradTheta[q]! / n;
+    for (let i = 0; i < d; i++) gradX[r * d + i] = res.gradZ0[i]! / n;
+    fa += res.forward.accepted; fr += res.forward.rejected; fe += res.forward.evaluations;
+    ba += res.backward.accepted; br += res.backward.rejected; be += res.backward.evaluations;
+  }
+  return {
+    nll,
+    gradTheta,
+    gradX,
+    forward: { accepted: fa, rejected: fr, evaluations: fe },
+    backward: { accepted: ba, rejected: br, evaluations: be },
+  };
 }

@@ -28,6 +28,8 @@ export interface VectorField {
   vjp(theta: Float64Array, t: number, z: Float64Array, a: Float64Array, outZ: Float64Array, outTheta?: Float64Array): void;
   /** tr ∂f_θ/∂z in closed form, where the field has one (a reference for the generic d-JVP trace). */
   divergence?(theta: Float64Array, t: number, z: Float64Array): number;
+  /** outZ ← ∂(tr ∂f_θ/∂z)/∂z (length d), outTheta ← ∂(tr ∂f_θ/∂z)/∂θ (length p): what CNF training needs. */
+  divergenceGradient?(theta: Float64Array, t: number, z: Float64Array, outZ: Float64Array, outTheta: Float64Array): void;
 }
 
 /** θ must have the field's length and finite entries. */
@@ -138,6 +140,26 @@ export function mlpField(options: { dim: number; hidden: number }): VectorField 
       }
       return s;
     },
+    divergenceGradient(theta, t, z, outZ, outTheta) {
+      // div = Σ_k (1 − h_k²) c_k with c_k = Σ_i W₂[i, k] W₁[k, i]; ∂(1 − h_k²)/∂u_k = −2 h_k (1 − h_k²).
+      hidden(theta, t, z);
+      outZ.fill(0, 0, d);
+      outTheta.fill(0, 0, L.paramDim);
+      for (let k = 0; k < H; k++) {
+        const row = L.w1 + k * cols;
+        let c = 0;
+        for (let i = 0; i < d; i++) c += theta[L.w2 + i * H + k]! * theta[row + i]!;
+        const s1 = 1 - h[k]! * h[k]!;
+        const du = -2 * h[k]! * s1 * c; // ∂div/∂u_k
+        for (let i = 0; i < d; i++) {
+          outZ[i] = outZ[i]! + du * theta[row + i]!;
+          outTheta[row + i] = s1 * theta[L.w2 + i * H + k]! + du * z[i]!;
+          outTheta[L.w2 + i * H + k] = s1 * theta[row + i]!;
+        }
+        outTheta[row + d] = du * t;
+        outTheta[L.b1 + k] = du;
+      }
+    },
   };
 }
 
@@ -181,6 +203,11 @@ export function linearField(options: { dim: number }): VectorField {
       let s = 0;
       for (let i = 0; i < d; i++) s += theta[i * d + i]!;
       return s;
+    },
+    divergenceGradient(_theta, _t, _z, outZ, outTheta) {
+      outZ.fill(0, 0, d);
+      outTheta.fill(0, 0, d * d);
+      for (let i = 0; i < d; i++) outTheta[i * d + i] = 1;
     },
   };
 }
