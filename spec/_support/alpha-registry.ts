@@ -151,6 +151,7 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'ising sweep (heat-bath): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
   'ising sweep (metropolis): 3 sweeps from all-up, state counts match μ₀P³ (exact binomial per state)': 1e-7,
   'ising sweep negative control: the counts reject the kernel at the wrong temperature 2β': 1e-7,
+  'ising random scan (metropolis): 10 updates from all-up, state counts match μ₀Q¹⁰ (exact binomial per state)': 1e-7,
   'ising sweep (heat-bath): one sweep from exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁': 1e-7,
   'ising sweep (metropolis): one sweep from exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁': 1e-7,
   'ising sweep negative control: a sweep at 2β from exact draws moves the marginal of x₀': 1e-7,

@@ -5,7 +5,8 @@
  * kernel (sweep included) leaves the Boltzmann law invariant (πP = π), the sweep is not reversible; a kernel built at the
  * wrong temperature 2β does not leave π_β invariant (exact negative control); injected uniforms reproduce a sweep.
  * Layer B (α = 1e-7 each, registered): the state counts of N independent chains after 3 sweeps from all-up are
- * Binomial(N, (μ₀P³)_s) per state (exact binomial, Bonferroni over the 16 states), for both rules; one sweep from
+ * Binomial(N, (μ₀P³)_s) per state (exact binomial, Bonferroni over the 16 states), for both rules, and likewise after
+ * 10 random-scan Metropolis updates (μ₀Q¹⁰); one sweep from
  * exact Boltzmann draws keeps the marginal of x₀ and the law of x₀x₁ (exact binomial). Negative controls: the same
  * counts reject the kernel at 2β; a sweep at 2β from exact draws moves the marginal. Each control's power is checked
  * exactly: the wrong law's own acceptance interval is disjoint from the tested one, so the control passes by chance
@@ -153,6 +154,18 @@ describe('physics/ising-samplers: sampled chains against the exact kernels', () 
       for (let k = 0; k < S; k++) expectBinomialCount(name, counts[k]!, N, Math.min(1, law[k]!), { what: `state ${k}`, k: S });
     });
   }
+
+  const rsName = 'ising random scan (metropolis): 10 updates from all-up, state counts match μ₀Q¹⁰ (exact binomial per state)';
+  it(rsName, () => {
+    const law = powerMatrix(mu0, randomScanKernelMatrix(model, beta, 'metropolis'), 10);
+    const s = testStream(rsName), counts = new Float64Array(S), x = new Int8Array(4);
+    for (let c = 0; c < N; c++) {
+      x.set(start);
+      isingRandomScan(s, model, beta, x, x, 10, 'metropolis');
+      counts[stateOfSpins(x)] = counts[stateOfSpins(x)]! + 1;
+    }
+    for (let k = 0; k < S; k++) expectBinomialCount(rsName, counts[k]!, N, Math.min(1, law[k]!), { what: `state ${k}`, k: S });
+  });
 
   const ctrl = 'ising sweep negative control: the counts reject the kernel at the wrong temperature 2β';
   it(ctrl, () => {
