@@ -27,8 +27,8 @@ export interface DdpmSchedule {
 }
 
 export type DdpmScheduleSpec =
-  | { kind: 'linear'; T: number; betaStart?: number; betaEnd?: number }
-  | { kind: 'cosine'; T: number; s?: number; maxBeta?: number }
+  | { kind: 'linear'; T: number; betaStart?: number | undefined; betaEnd?: number | undefined }
+  | { kind: 'cosine'; T: number; s?: number | undefined; maxBeta?: number | undefined }
   | { kind: 'custom'; beta: Float64Array | readonly number[] };
 
 function checkT(name: string, T: number): void {
