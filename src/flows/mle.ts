@@ -9,29 +9,45 @@
 import type { Stream } from '../rng/stream.js';
 import { uniformInt } from '../rng/uniform.js';
 import { adam, type AdamOptions, type OptimizerState } from '../training/optimizers.js';
-import { checkFlowBatch, checkFlowOut, checkFlowTheta, standardNormalLogDensity, type FlowLayer } from './layers.js';
+import { checkFlowBatch, checkFlowOut, checkFlowTheta, scratch, standardNormalLogDensity, type FlowLayer, type Scratch } from './layers.js';
 
 /**
  * The mean NLL of the n rows of y under the flow (3.56); when gradTheta is given, ∇_θ NLL is written into it.
  */
 export function flowNll(flow: FlowLayer, theta: Float64Array, y: Float64Array, n: number, gradTheta?: Float64Array): number {
-  checkFlowTheta(flow, theta);
-  checkFlowBatch(`flowNll(${flow.name})`, 'y', y, n, flow.dim);
-  if (gradTheta !== undefined) checkFlowOut(`flowNll(${flow.name})`, 'gradTheta', gradTheta, flow.paramDim);
+  return nllKernel(flow, nllWorkspace())(theta, y, n, gradTheta);
+}
+
+interface NllWorkspace {
+  z: Scratch; ld: Scratch; lp: Scratch; gz: Scratch; gl: Scratch; gy: Scratch;
+}
+
+function nllWorkspace(): NllWorkspace {
+  return { z: scratch(), ld: scratch(), lp: scratch(), gz: scratch(), gl: scratch(), gy: scratch() };
+}
+
+/** flowNll with its buffers made once (the training loop calls it every step). */
+function nllKernel(flow: FlowLayer, ws: NllWorkspace) {
   const d = flow.dim;
-  const z = new Float64Array(n * d), ld = new Float64Array(n), lp = new Float64Array(n);
-  flow.inverse(theta, y, n, z, ld);
-  standardNormalLogDensity(z, n, d, lp);
-  let nll = 0;
-  for (let i = 0; i < n; i++) nll -= lp[i]! + ld[i]!; // (3.56)
-  nll /= n;
-  if (gradTheta !== undefined) {
-    gradTheta.fill(0, 0, flow.paramDim);
-    const gz = new Float64Array(n * d), gl = new Float64Array(n).fill(-1 / n), gy = new Float64Array(n * d);
-    for (let k = 0; k < n * d; k++) gz[k] = z[k]! / n; // ∂(−log N(z))/∂z = z
-    flow.inverseBackward(theta, y, n, gz, gl, gradTheta, gy);
-  }
-  return nll;
+  return (theta: Float64Array, y: Float64Array, n: number, gradTheta?: Float64Array): number => {
+    checkFlowTheta(flow, theta);
+    checkFlowBatch(`flowNll(${flow.name})`, 'y', y, n, d);
+    if (gradTheta !== undefined) checkFlowOut(`flowNll(${flow.name})`, 'gradTheta', gradTheta, flow.paramDim);
+    const z = ws.z.get(n * d).subarray(0, n * d), ld = ws.ld.get(n).subarray(0, n), lp = ws.lp.get(n).subarray(0, n);
+    flow.inverse(theta, y, n, z, ld);
+    standardNormalLogDensity(z, n, d, lp);
+    let nll = 0;
+    for (let i = 0; i < n; i++) nll -= lp[i]! + ld[i]!; // (3.56)
+    nll /= n;
+    if (gradTheta !== undefined) {
+      gradTheta.fill(0, 0, flow.paramDim);
+      const gz = ws.gz.get(n * d).subarray(0, n * d), gl = ws.gl.get(n).subarray(0, n), gy = ws.gy.get(n * d).subarray(0, n * d);
+      gl.fill(-1 / n); // ∂NLL/∂logDet_i
+      for (let k = 0; k < n * d; k++) gz[k] = z[k]! / n; // ∂(−log N(z))/∂z = z
+      flow.inverseBackward(theta, y, n, gz, gl, gradTheta, gy);
+    }
+    return nll;
+  };
 }
 
 export interface FlowMleOptions {
@@ -91,6 +107,7 @@ export function trainFlowMle(
   shuffle(stream, perm);
   let cursor = 0;
   const batchNll = new Float64Array(iterations);
+  const nll = nllKernel(flow, nllWorkspace());
   for (let k = 0; k < iterations; k++) {
     if (cursor + batchSize > nData) {
       shuffle(stream, perm);
@@ -101,12 +118,12 @@ export function trainFlowMle(
       for (let j = 0; j < d; j++) batch[b * d + j] = data[src + j]!;
     }
     cursor += batchSize;
-    const nll = flowNll(flow, theta, batch, batchSize, grad);
-    if (!Number.isFinite(nll)) throw new RangeError(`trainFlowMle: the mini-batch NLL at iteration ${k} is ${nll} (diverged; lower adam.lr)`);
-    batchNll[k] = nll;
+    const value = nll(theta, batch, batchSize, grad);
+    if (!Number.isFinite(value)) throw new RangeError(`trainFlowMle: the mini-batch NLL at iteration ${k} is ${value} (diverged; lower adam.lr)`);
+    batchNll[k] = value;
     for (let j = 0; j < p; j++) direction[j] = -grad[j]!; // Adam steps along D = −∇NLL
     opt.step(theta, direction);
-    options.onIteration?.(k, nll, theta);
+    options.onIteration?.(k, value, theta);
   }
   return { theta, batchNll, optimizer: opt.getState() };
 }
