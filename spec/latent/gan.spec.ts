@@ -53,7 +53,7 @@ describe('latent GAN: V(G, D) and Theorem 3.1 by quadrature', () => {
       fc.pre(Math.abs(amp) > 0.05);
       const lG = gaussianGeneratorLogDensity(tg);
       const best = optimalGanValue(lStar, lG, rx);
-      expect(ganValue(lStar, lG, quadraticLogit(td), rx)).toBeLessThan(best);
+      expect(ganValue(lStar, lG, quadraticLogit(td), rx)).toBeLessThanOrEqual(best + 1e-12); // = only if D* is this quadratic
       const dStar = optimalDiscriminatorLogit(lStar, lG);
       const bumped = (x: number): number => dStar(x) + amp * Math.exp(-((x - at) ** 2));
       expect(ganValue(lStar, lG, bumped, rx)).toBeLessThan(best);
@@ -65,7 +65,7 @@ describe('latent GAN: V(G, D) and Theorem 3.1 by quadrature', () => {
       const lG = gaussianGeneratorLogDensity(tg);
       const c = optimalGanValue(lStar, lG, rx);
       expect(Math.abs(c - optimalGanValueFromJsd(lStar, lG, rx))).toBeLessThan(1e-10);
-      expect(c).toBeGreaterThan(-LOG4);
+      expect(c).toBeGreaterThanOrEqual(-LOG4 - 1e-12); // equality when the generated ρ* and ρg coincide
       expect(jensenShannon(lStar, lG, rx)).toBeLessThanOrEqual(Math.LN2 + 1e-12);
       expect(Math.abs(optimalGanValue(lStar, lStar, rx) + LOG4)).toBeLessThan(1e-12);
     }), { numRuns: 60 });
