@@ -1,8 +1,9 @@
 /**
  * ParametricScoreModel (src/score/model.ts): one suite every member passes — divergence = trace of the
- * finite-difference Jacobian of s, jacobianVector = the directional derivative, scoreVjp and divergenceGrad = central
- * differences in θ — plus each model's closed form: the linear model is the score of N(μ, P⁻¹); the mixture model is
- * −∇ₓU and its divergence −ΔU of the paper's mixture energy 004 (15) (src/energies/two-mode-mixture.ts).
+ * finite-difference Jacobian of s, jacobianVector = the directional derivative, scoreVjp, divergenceGrad and
+ * quadraticFormGrad = central differences in θ — plus each model's closed form: the linear model is the score of
+ * N(μ, P⁻¹); the mixture model is −∇ₓU and its divergence −ΔU of the paper's mixture energy 004 (15)
+ * (src/energies/two-mode-mixture.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ const close = (a: number, b: number, tol: number, what: string) =>
 
 function scoreModelContract(label: string, make: () => ParametricScoreModel, thetaScale: number) {
   describe(`score model contract: ${label}`, () => {
-    it('divergence, Jacobian–vector product, scoreVjp and divergenceGrad agree with central differences', () => {
+    it('divergence, Jacobian–vector product, scoreVjp, divergenceGrad and quadraticFormGrad agree with central differences', () => {
       fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
         const model = make(), d = model.dim, p = model.paramDim, n = 3;
         const rng = streamFromKey(keyFromSeed(seed));
@@ -48,11 +49,19 @@ function scoreModelContract(label: string, make: () => ParametricScoreModel, the
         const dg = model.divergenceGrad(theta, x, n, w, new Float64Array(p));
         const gs = (th: Float64Array) => { const t = s(th, x); let a = 0; for (let k = 0; k < n * d; k++) a += g[k]! * t[k]!; return a; };
         const wt = (th: Float64Array) => { const t = model.divergence(th, x, n, new Float64Array(n)); let a = 0; for (let i = 0; i < n; i++) a += w[i]! * t[i]!; return a; };
+        const qg = model.quadraticFormGrad(theta, x, n, v, w, new Float64Array(p));
+        const wq = (th: Float64Array) => {
+          const t = model.jacobianVector(th, x, n, v, new Float64Array(n * d));
+          let a = 0;
+          for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) a += w[i]! * v[i * d + j]! * t[i * d + j]!;
+          return a;
+        };
         for (let k = 0; k < p; k++) {
           const tp = Float64Array.from(theta), tm = Float64Array.from(theta);
           tp[k] = tp[k]! + DELTA; tm[k] = tm[k]! - DELTA;
           close(vjp[k]!, (gs(tp) - gs(tm)) / (2 * DELTA), 1e-6, `${label} ∂θ(gᵀs)[${k}]`);
           close(dg[k]!, (wt(tp) - wt(tm)) / (2 * DELTA), 1e-6, `${label} ∂θ tr∇s[${k}]`);
+          close(qg[k]!, (wq(tp) - wq(tm)) / (2 * DELTA), 1e-6, `${label} ∂θ vᵀ∇s v[${k}]`);
         }
       }), { numRuns: 40 });
     });

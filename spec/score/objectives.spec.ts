@@ -243,15 +243,38 @@ function allSigns(n: number, d: number): Float64Array {
 }
 
 describe('score/objectives: Hutchinson and sliced score matching, exact', () => {
-  it('over all 2^d Rademacher vectors both equal ISM exactly (mixture model, d = 1 … 4)', () => {
+  it('over all 2^d Rademacher vectors both equal ISM exactly, gradients included (mixture model, d = 1 … 4)', () => {
     fc.assert(fc.property(seedArb, fc.integer({ min: 1, max: 4 }), (seed, d) => {
       const rng = streamFromKey(keyFromSeed(seed)), n = 5, model = gaussianMixtureScoreModel(2, d);
       const th = normals(rng, new Float64Array(model.paramDim)).map((v) => 1.5 * v);
       const pts: WeightedPoints = { x: normals(rng, new Float64Array(n * d)).map((v) => 2 * v), n, d, weights: Float64Array.of(1, 2, 3, 4, 5) };
-      const ism = implicitScoreMatching(model, th, pts), v = allSigns(n, d);
-      close(hutchinsonScoreMatchingWithProbes(model, th, pts, v, 2 ** d).estimate, ism, 1e-12, 'Hutchinson');
-      close(slicedScoreMatchingWithProjections(model, th, pts, v, 2 ** d).estimate, ism, 1e-12, 'sliced');
+      const p = model.paramDim, gI = new Float64Array(p), gH = new Float64Array(p), gS = new Float64Array(p);
+      const ism = implicitScoreMatching(model, th, pts, gI), v = allSigns(n, d);
+      close(hutchinsonScoreMatchingWithProbes(model, th, pts, v, 2 ** d, gH).estimate, ism, 1e-12, 'Hutchinson');
+      close(slicedScoreMatchingWithProjections(model, th, pts, v, 2 ** d, gS).estimate, ism, 1e-12, 'sliced');
+      for (let k = 0; k < p; k++) {
+        close(gH[k]!, gI[k]!, 1e-11, `Hutchinson grad[${k}]`);
+        close(gS[k]!, gI[k]!, 1e-11, `sliced grad[${k}]`);
+      }
     }), { numRuns: 50 });
+  });
+
+  it('with fixed random probes, the Hutchinson and sliced gradients are the θ-derivatives of their estimates', () => {
+    fc.assert(fc.property(seedArb, fc.integer({ min: 1, max: 3 }), (seed, d) => {
+      const rng = streamFromKey(keyFromSeed(seed)), n = 4, m = 3, model = gaussianMixtureScoreModel(2, d);
+      const th = normals(rng, new Float64Array(model.paramDim)).map((v) => 1.5 * v);
+      const pts: WeightedPoints = { x: normals(rng, new Float64Array(n * d)).map((v) => 2 * v), n, d, weights: Float64Array.of(1, 2, 3, 4) };
+      const v = normals(rng, new Float64Array(n * m * d));
+      for (const f of [hutchinsonScoreMatchingWithProbes, slicedScoreMatchingWithProjections]) {
+        const g = new Float64Array(model.paramDim);
+        f(model, th, pts, v, m, g);
+        for (let k = 0; k < model.paramDim; k++) {
+          const tp = Float64Array.from(th), tm = Float64Array.from(th);
+          tp[k] = tp[k]! + 1e-6; tm[k] = tm[k]! - 1e-6;
+          close(g[k]!, (f(model, tp, pts, v, m).estimate - f(model, tm, pts, v, m).estimate) / 2e-6, 1e-6, `${f.name} grad[${k}]`);
+        }
+      }
+    }), { numRuns: 40 });
   });
 
   it('sliced SM with Gauss–Hermite projections (as weighted (point, v) pairs) equals ISM exactly', () => {

@@ -6,6 +6,7 @@
  *   jacobianVector   (∇ₓ s_θ(x_i)) v_i                     (n×d)   — for Hutchinson and sliced score matching
  *   scoreVjp     Σ_i g_iᵀ ∂θ s_θ(x_i)                      (p)     — the gradient of any loss through s
  *   divergenceGrad  Σ_i w_i ∂θ tr ∇ₓ s_θ(x_i)               (p)
+ *   quadraticFormGrad  Σ_i w_i ∂θ [v_iᵀ (∇ₓ s_θ(x_i)) v_i]  (p)     — Hutchinson's / sliced SM's trace term, for training
  * θ is a flat Float64Array of length paramDim; nothing mutates its inputs; outputs are written into `out`.
  *
  * Members:
@@ -24,6 +25,7 @@ export interface ParametricScoreModel {
   jacobianVector(theta: Float64Array, x: Float64Array, n: number, v: Float64Array, out: Float64Array): Float64Array;
   scoreVjp(theta: Float64Array, x: Float64Array, n: number, g: Float64Array, out: Float64Array): Float64Array;
   divergenceGrad(theta: Float64Array, x: Float64Array, n: number, weights: Float64Array, out: Float64Array): Float64Array;
+  quadraticFormGrad(theta: Float64Array, x: Float64Array, n: number, v: Float64Array, weights: Float64Array, out: Float64Array): Float64Array;
 }
 
 /** θ of the right length and finite. */
@@ -120,6 +122,18 @@ export function linearScoreModel(d: number): ParametricScoreModel {
       for (let k = 0; k < d; k++) out[d + k * d + k] = -w; // ∂(−tr P)/∂P_kk = −1
       return out;
     },
+    quadraticFormGrad(theta, x, n, v, weights, out) {
+      checkCall(self, theta, x, n);
+      checkOutBuffer(self.name, 'v', v, n * d);
+      checkOutBuffer(self.name, 'weights', weights, n);
+      checkOutBuffer(self.name, 'out', out, self.paramDim);
+      out.fill(0, 0, self.paramDim);
+      for (let i = 0; i < n; i++) {
+        const w = weights[i]!, o = i * d;
+        for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) out[d + k * d + j] = out[d + k * d + j]! - w * v[o + k]! * v[o + j]!; // ∂(−vᵀPv)/∂P_kj
+      }
+      return out;
+    },
   };
   return self;
 }
@@ -142,12 +156,15 @@ export function mixtureScoreTheta(means: Float64Array, logits: Float64Array): Fl
  * D_k = |m_k − m̄|²:
  *   ∂(gᵀs)/∂η_j = r_j (c_j − c̄),   ∂(gᵀs)/∂m_j = r_j g + r_j (c_j − c̄)(x − m_j),
  *   ∂(tr ∇s)/∂η_j = r_j (D_j − V),  ∂(tr ∇s)/∂m_j = 2 r_j (m_j − m̄) + r_j (D_j − V)(x − m_j).
+ * For the quadratic form Q = vᵀ(∇ₓ s)v = Σ_k r_k (c_k − c̄)² − |v|² with c_k = v·m_k, E_k = (c_k − c̄)², Q' = Σ r_k E_k:
+ *   ∂Q/∂η_j = r_j (E_j − Q'),  ∂Q/∂m_j = 2 r_j (c_j − c̄) v + r_j (E_j − Q')(x − m_j).
  */
 export function gaussianMixtureScoreModel(K: number, d: number): ParametricScoreModel {
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`gaussianMixtureScoreModel: K must be a positive integer, got ${K}`);
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`gaussianMixtureScoreModel: d must be a positive integer, got ${d}`);
   const r = new Float64Array(K);
   const mbar = new Float64Array(d);
+  const c = new Float64Array(K);
   const eta = K * d;
 
   /** responsibilities of row i into r and m̄ into mbar */
@@ -263,6 +280,34 @@ export function gaussianMixtureScoreModel(K: number, d: number): ParametricScore
           for (let j = 0; j < d; j++) {
             out[k * d + j] = out[k * d + j]! + 2 * w * rk * (theta[k * d + j]! - mbar[j]!) + a * (x[o + j]! - theta[k * d + j]!);
           }
+        }
+      }
+      return out;
+    },
+    quadraticFormGrad(theta, x, n, v, weights, out) {
+      checkCall(self, theta, x, n);
+      checkOutBuffer(self.name, 'v', v, n * d);
+      checkOutBuffer(self.name, 'weights', weights, n);
+      checkOutBuffer(self.name, 'out', out, self.paramDim);
+      out.fill(0, 0, self.paramDim);
+      for (let i = 0; i < n; i++) {
+        const w = weights[i]!;
+        if (w === 0) continue;
+        responsibilities(theta, x, i);
+        const o = i * d;
+        let cbar = 0;
+        for (let j = 0; j < d; j++) cbar += v[o + j]! * mbar[j]!;
+        let Q = 0;
+        for (let k = 0; k < K; k++) {
+          let ck = 0;
+          for (let j = 0; j < d; j++) ck += v[o + j]! * theta[k * d + j]!;
+          c[k] = ck;
+          Q += r[k]! * (ck - cbar) ** 2;
+        }
+        for (let k = 0; k < K; k++) {
+          const rk = r[k]!, dc = c[k]! - cbar, a = w * rk * (dc * dc - Q), b2 = 2 * w * rk * dc;
+          out[eta + k] = out[eta + k]! + a;
+          for (let j = 0; j < d; j++) out[k * d + j] = out[k * d + j]! + b2 * v[o + j]! + a * (x[o + j]! - theta[k * d + j]!);
         }
       }
       return out;

@@ -17,8 +17,8 @@
  * 𝔼*[½‖s_θ‖² + tr(J_x s_θ)] (002's J̃). The as-written objective is minimized by half the score (for Gaussian data,
  * P = ½Σ⁻¹): spec/score/objectives.spec.ts. And the loss ½∫ρ*‖s_θ − ∇log ρ*‖² is ½ D_F(ρ*‖ρ_θ) with (3.35), not D_F.
  *
- * Gradients with respect to θ are written into `gradOut` when it is given (ESM, ISM, DSM); the stochastic-trace
- * objectives give values only.
+ * Gradients with respect to θ are written into `gradOut` when it is given (every objective; for the stochastic-trace
+ * ones it is the gradient of the estimate with its probes held fixed, an unbiased estimate of ∇J̃).
  */
 import { drawProbes, hutchinsonTerms, type ProbeKind } from '../linalg/hutchinson.js';
 import { normals } from '../rng/normal.js';
@@ -162,9 +162,10 @@ export function hutchinsonScoreMatchingWithProbes(
   points: WeightedPoints,
   probes: Float64Array,
   m: number,
+  gradOut?: Float64Array,
 ): ProbeEstimate {
   const name = 'hutchinsonScoreMatching';
-  checkModel(name, model, theta, points);
+  checkModel(name, model, theta, points, gradOut);
   const w = normalizedWeights(name, points);
   const { n, d, x } = points;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: probes per point m must be a positive integer, got ${m}`);
@@ -178,7 +179,29 @@ export function hutchinsonScoreMatchingWithProbes(
     hutchinsonTerms(probes.subarray(i * m * d, (i + 1) * m * d), m, d, rowJacobianVector(model, theta, x, i, d), terms); // 003 εᵀAε
     [means[i], vars[i]] = meanVar(terms, m);
   }
+  if (gradOut !== undefined) {
+    // Σ w̄_i sᵀ∂θ s + Σ_i Σ_j (w̄_i/m) ∂θ v_ijᵀ(∇ₓ s(x_i))v_ij
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) s[i * d + j] = w[i]! * s[i * d + j]!;
+    model.scoreVjp(theta, x, n, s, gradOut);
+    addQuadraticFormGrad(model, theta, x, n, d, probes, m, w, gradOut);
+  }
   return combine(w, means, vars, m, half);
+}
+
+/** gradOut += Σ_i Σ_j (w̄_i/m) ∂θ v_ijᵀ(∇ₓ s(x_i))v_ij, the points repeated once per probe. */
+function addQuadraticFormGrad(
+  model: ParametricScoreModel, theta: Float64Array, x: Float64Array, n: number, d: number, probes: Float64Array, m: number,
+  w: Float64Array, gradOut: Float64Array,
+): void {
+  const xr = new Float64Array(n * m * d), wr = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      xr.set(x.subarray(i * d, (i + 1) * d), (i * m + j) * d);
+      wr[i * m + j] = w[i]! / m;
+    }
+  }
+  const g = model.quadraticFormGrad(theta, xr, n * m, probes, wr, new Float64Array(model.paramDim));
+  for (let k = 0; k < model.paramDim; k++) gradOut[k] = gradOut[k]! + g[k]!;
 }
 
 /** `hutchinsonScoreMatchingWithProbes` with m fresh probes per point drawn from rng (Rademacher by default). */
@@ -188,12 +211,13 @@ export function hutchinsonScoreMatching(
   theta: Float64Array,
   points: WeightedPoints,
   options: { probes: number; kind?: ProbeKind },
+  gradOut?: Float64Array,
 ): ProbeEstimate {
   const m = options.probes;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`hutchinsonScoreMatching: options.probes must be a positive integer, got ${m}`);
-  checkModel('hutchinsonScoreMatching', model, theta, points);
+  checkModel('hutchinsonScoreMatching', model, theta, points, gradOut);
   const probes = drawProbes(rng, options.kind ?? 'rademacher', points.n * m, points.d);
-  return hutchinsonScoreMatchingWithProbes(model, theta, points, probes, m);
+  return hutchinsonScoreMatchingWithProbes(model, theta, points, probes, m, gradOut);
 }
 
 /**
@@ -206,15 +230,17 @@ export function slicedScoreMatchingWithProjections(
   points: WeightedPoints,
   projections: Float64Array,
   m: number,
+  gradOut?: Float64Array,
 ): ProbeEstimate {
   const name = 'slicedScoreMatching';
-  checkModel(name, model, theta, points);
+  checkModel(name, model, theta, points, gradOut);
   const w = normalizedWeights(name, points);
   const { n, d, x } = points;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: projections per point m must be a positive integer, got ${m}`);
   if (!(projections instanceof Float64Array) || projections.length !== n * m * d) throw new RangeError(`${name}: projections must hold n·m·d = ${n * m * d} values, got ${projections.length}`);
   const s = model.score(theta, x, n, new Float64Array(n * d));
   const zero = new Float64Array(n), means = new Float64Array(n), vars = new Float64Array(n), terms = new Float64Array(m);
+  const cot = gradOut === undefined ? null : new Float64Array(n * d); // Σ_j (w̄_i/m)(vᵀs) v: the cotangent of ½(vᵀs)²
   for (let i = 0; i < n; i++) {
     const v = projections.subarray(i * m * d, (i + 1) * m * d);
     hutchinsonTerms(v, m, d, rowJacobianVector(model, theta, x, i, d), terms);
@@ -222,8 +248,13 @@ export function slicedScoreMatchingWithProjections(
       let vs = 0;
       for (let k = 0; k < d; k++) vs += v[j * d + k]! * s[i * d + k]!;
       terms[j] = terms[j]! + 0.5 * vs * vs; // vᵀ∇s v + ½ (vᵀs)²
+      if (cot !== null) for (let k = 0; k < d; k++) cot[i * d + k] = cot[i * d + k]! + (w[i]! / m) * vs * v[j * d + k]!;
     }
     [means[i], vars[i]] = meanVar(terms, m);
+  }
+  if (gradOut !== undefined && cot !== null) {
+    model.scoreVjp(theta, x, n, cot, gradOut);
+    addQuadraticFormGrad(model, theta, x, n, d, projections, m, w, gradOut);
   }
   return combine(w, means, vars, m, zero);
 }
@@ -235,12 +266,13 @@ export function slicedScoreMatching(
   theta: Float64Array,
   points: WeightedPoints,
   options: { projections: number; kind?: ProbeKind },
+  gradOut?: Float64Array,
 ): ProbeEstimate {
   const m = options.projections;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`slicedScoreMatching: options.projections must be a positive integer, got ${m}`);
-  checkModel('slicedScoreMatching', model, theta, points);
+  checkModel('slicedScoreMatching', model, theta, points, gradOut);
   const v = drawProbes(rng, options.kind ?? 'gaussian', points.n * m, points.d);
-  return slicedScoreMatchingWithProjections(model, theta, points, v, m);
+  return slicedScoreMatchingWithProjections(model, theta, points, v, m, gradOut);
 }
 
 /** Clean points paired with standard-normal noise ε (row i of `noise` corrupts row i of x), weighted per pair. */
