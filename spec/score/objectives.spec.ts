@@ -141,6 +141,16 @@ describe('score/objectives: ESM, ISM and the Fisher divergence (exact, Gauss–H
     }), { numRuns: 60 });
   });
 
+  it('erratum 001 (3.37): the sums without 1/N grow with N; the estimates (with 1/N) do not', () => {
+    const model = linearScoreModel(1), sp = bindScore(model, linearScoreTheta(Float64Array.of(0), Float64Array.of(1)));
+    const sq = bindScore(model, linearScoreTheta(Float64Array.of(0.5), Float64Array.of(2)));
+    const x = Float64Array.of(-1, 0.3, 2), twice = Float64Array.of(-1, 0.3, 2, -1, 0.3, 2);
+    const f1 = fisherDivergence(sp, sq, { x, n: 3, d: 1 }), f2 = fisherDivergence(sp, sq, { x: twice, n: 6, d: 1 });
+    close(f2, f1, 1e-15, 'with 1/N');
+    expect(6 * f2).toBeCloseTo(2 * (3 * f1), 12); // as written: Σ over the doubled set is twice Σ over the set
+    expect(Math.abs(6 * f2 - 3 * f1)).toBeGreaterThan(0.5 * 3 * f1);
+  });
+
   it('ESM against the Gaussian-KDE score on the KDE\'s own law = ISM + a θ-free constant (1-D, composite Gauss–Legendre)', () => {
     const data = Float64Array.of(-1.2, 0.1, 0.4, 2.0), h = 0.5, kde = parzenKde(data, 4, 1, { kernel: 'gaussian', bandwidth: h });
     // nodes on [−12, 13] (≥ 21 h beyond the data: the mass outside is < e^{−220}), weights w_GL · f̂(x)
@@ -195,6 +205,23 @@ describe('score/objectives: denoising score matching (002, Gaussian kernel)', ()
       for (let k = 0; k < g.length; k++) gn = Math.max(gn, Math.abs(g[k]!));
       expect(gn).toBeGreaterThan(1e-3);
     }), { numRuns: 60 });
+  });
+
+  it('erratum 002: the target written "∇_x log q_σ(x̃|x)" is (x̃ − x)/σ² (the ∇_x̃ form is (x − x̃)/σ²); with it DSM fits minus the score', () => {
+    const d = 1, mu = Float64Array.of(0.4), L = Float64Array.of(1.3), sigma = 0.5;
+    const P = pairs(mu, L), model = linearScoreModel(d), v = 1.3 ** 2 + sigma ** 2;
+    const asWritten = (prec: number) => { // Σ w |s(x̃) − ∇_x log q(x̃|x)|², ∇_x log q = (x̃ − x)/σ² = ε/σ
+      const xt = P.x.map((x, i) => x + sigma * P.noise[i]!);
+      const s = model.score(linearScoreTheta(mu, Float64Array.of(prec)), xt, P.n, new Float64Array(P.n));
+      let a = 0;
+      for (let i = 0; i < P.n; i++) a += P.weights[i]! * (s[i]! - P.noise[i]! / sigma) ** 2;
+      return a;
+    };
+    const correct = (prec: number) => denoisingScoreMatchingWithNoise(model, linearScoreTheta(mu, Float64Array.of(prec)), P, sigma);
+    const dd = (f: (p: number) => number, p: number) => (f(p + 1e-5) - f(p - 1e-5)) / 2e-5;
+    expect(Math.abs(dd(correct, 1 / v))).toBeLessThan(1e-7);
+    expect(Math.abs(dd(asWritten, -1 / v))).toBeLessThan(1e-7); // minimized by precision −(Σ + σ²)⁻¹: minus the score
+    expect(Math.abs(dd(asWritten, 1 / v))).toBeGreaterThan(1);
   });
 
   it('½ DSM − ESM on the noised law N(μ, Σ + σ²I) does not depend on θ (Vincent 2011), gradients included', () => {
