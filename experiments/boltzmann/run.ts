@@ -125,7 +125,7 @@ export function runBoltzmann(config: BoltzmannConfig, options: { out: string; lo
   }));
   writeSvg(files[1]!, linePlot(series, {
     title: `${config.title} (N = ${config.chains}, lr = ${config.lr})`,
-    xLabel: 'iteration', yLabel: 'KL(ρ* ‖ p_θ)', logY: true, legend: 'top-right',
+    xLabel: 'iteration', yLabel: 'KL(ρ* ‖ p_θ)', logY: true, legend: 'top-right', width: 860,
   }));
   return result;
 }
