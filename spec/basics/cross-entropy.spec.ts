@@ -149,7 +149,7 @@ describe('basics: the cross-entropy gradient (001 (2.12), 000 (9)) on the two-mo
     }
     for (let j = 0; j < 3; j++) expectWithinSE(name, est[j]!, exact[j]!, Math.sqrt(se[j]!), { what: `∂θ${j} H`, k: 3 });
     // Negative control: the data's own ∂θU as the "model" term gives 0, not the gradient; the z-component
-    // (exact ≈ −0.15, se ≈ 0.005) is far outside the band.
+    // (exact ≈ −0.375, se ≈ 0.005) is far outside the band.
     const z = zFor(alphaOf(control) / 3);
     const wrong = crossEntropyGradient(energy, th, data, n, data.slice(), n, new Float64Array(3));
     expect(Math.abs(wrong[2]! - exact[2]!)).toBeGreaterThan(z * Math.sqrt(se[2]!));
