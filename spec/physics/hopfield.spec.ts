@@ -166,7 +166,7 @@ describe('physics/hopfield: fixed points and retrieval (1.4)', () => {
     const y = randomPatterns(1, 1, 30), keep = Int8Array.from(y);
     const c = corruptPattern(s, y, 11, new Int8Array(30));
     expect(Array.from(y)).toEqual(Array.from(keep));
-    expect(c.reduce((a, v, i) => a + (v !== y[i] ? 1 : 0), 0)).toBe(11);
+    expect(Array.from(c).reduce((a, v, i) => a + (v !== y[i] ? 1 : 0), 0)).toBe(11);
   });
 
   const name = 'hopfield corruptPattern: each neuron is flipped with probability d/n (exact binomial, Bonferroni over n)';
