@@ -27,3 +27,7 @@ export {
   type GibbsLaw, gibbsLaw, entropyOf, monotoneRoot, maxEntropyGibbs, energyOnRule, uniformMaxEntropy,
   uniformMaxEntropyOnRule, helmholtzFreeEnergy, freeEnergyResidual,
 } from './maxent.js';
+// The Fokker–Planck solvers and the Wiener heat kernel (another module of src/physics).
+export * from './fokker-planck.js';
+export * from './fokker-planck-2d.js';
+export * from './wiener.js';
