@@ -169,6 +169,7 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'score sliced: SSM with Gaussian projections equals ISM in expectation': 1e-7,
   'score sliced: SSM without the ½ on (vᵀs)² is rejected (negative control)': 1e-7,
   // === spec/diffusion (new entries go right below this line; α = 1e-7 each) ===
+  'interpolant SDE model with exact b, s: 1-D mixture samples follow the data law (DKW)': 1e-7,
   'annealed Langevin with exact scores: the mass left of 0 matches the mixture weight (binomial)': 1e-7,
   'annealed Langevin negative control: plain Langevin at σ_L from the same start keeps the initial split (binomial)': 1e-7,
   'reverse VP SDE with exact scores: 1-D mixture samples follow the data law (DKW)': 1e-7,

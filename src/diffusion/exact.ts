@@ -10,7 +10,7 @@
 import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
 import { uniform } from '../rng/uniform.js';
-import type { ClassifierGradient, ConditionalEpsilonModel, EpsilonModel, ScoreModel, X0Model } from './types.js';
+import type { ClassifierGradient, ConditionalEpsilonModel, EpsilonModel, ScoreModel, VelocityModel, X0Model } from './types.js';
 import { checkBuffer, checkShape, checkStep, type DdpmSchedule } from './schedules.js';
 
 /** A mixture Σ_k w_k N(μ_k, diag(s_k²)) in d dimensions (K = 1: a Gaussian). means and variances are K×d row-major. */
@@ -343,5 +343,50 @@ export function exactSdeScoreModel(
       cached = t;
     }
     return law.score(x, n, out);
+  };
+}
+
+/**
+ * Exact b and s of a stochastic interpolant X_t = α x₀ + β x₁ + γ z (001 Def. 3.6) with base x₀ ~ N(0, I) and mixture
+ * data x₁: X_t is the mixture noised with a = β, c² = α² + γ²; s = ∇ log ρ(x, t) and, by (3.46) and Tweedie,
+ * b(x, t) = β̇ E[x₁ | X_t = x] − (α̇ α + γ γ̇) s(x, t).
+ */
+export function exactInterpolantModels(
+  data: GaussianMixtureData,
+  interp: {
+    alpha(t: number): number;
+    alphaDot(t: number): number;
+    beta(t: number): number;
+    betaDot(t: number): number;
+    gamma(t: number): number;
+    gammaGammaDot(t: number): number;
+  },
+): { velocity: VelocityModel; score: ScoreModel } {
+  let cached = Number.NaN;
+  let law: NoisedMixture | null = null;
+  const lawAt = (t: number): NoisedMixture => {
+    if (!(t >= 0 && t <= 1)) throw new RangeError(`exactInterpolantModels: t = ${t} must be in [0, 1]`);
+    if (t !== cached || law === null) {
+      const al = interp.alpha(t);
+      const g = interp.gamma(t);
+      law = noisedMixture(data, interp.beta(t), Math.sqrt(al * al + g * g));
+      cached = t;
+    }
+    return law;
+  };
+  let scratch = new Float64Array(0);
+  return {
+    score: (x, n, t, out) => lawAt(t).score(x, n, out),
+    velocity: (x, n, t, out) => {
+      const l = lawAt(t);
+      const len = n * data.d;
+      if (scratch.length < len) scratch = new Float64Array(len);
+      l.posteriorMean(x, n, out);
+      l.score(x, n, scratch);
+      const bd = interp.betaDot(t);
+      const k = interp.alphaDot(t) * interp.alpha(t) + interp.gammaGammaDot(t);
+      for (let i = 0; i < len; i++) out[i] = bd * out[i]! - k * scratch[i]!; // 001 (3.46) + Tweedie
+      return out;
+    },
   };
 }
