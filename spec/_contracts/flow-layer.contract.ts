@@ -3,7 +3,8 @@
  *  - inverse ∘ forward = identity and forward ∘ inverse = identity (1e-10, scaled by magnitude);
  *  - forward log|det J| equals the log|det| of a finite-difference Jacobian (5-point rule, error O(h⁴)), and the
  *    inverse's log-det is its negative at the image point (3.54);
- *  - inverseBackward equals central finite differences of L = Σ c·x + Σ e·logDet in θ and in y;
+ *  - inverseBackward equals finite differences of L = Σ c·x + Σ e·logDet in θ and in y, and forwardBackward those
+ *    of L = Σ c·y + Σ e·logDet through forward, in θ and in x;
  *  - batching changes nothing, inputs are not modified;
  *  - θ of the wrong length or non-finite, non-finite inputs and bad n are rejected with named errors.
  * Parameters are drawn from the project's RNG by a seed that fast-check generates, so {seed, path} replays.
@@ -149,6 +150,36 @@ export function flowLayerContract(label: string, make: () => FlowCase): void {
       }), fcParams(`${label} backward`, Math.ceil(runs / 4)));
     });
 
+    it('forwardBackward equals finite differences of Σ c·y + Σ e·logDet in θ and in x', () => {
+      fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const { s, theta, x } = setup(seed);
+        const cy = normals(s, new Float64Array(n * d)), e = normals(s, new Float64Array(n));
+        const objective = (th: Float64Array, xx: Float64Array): number => {
+          const yo = new Float64Array(n * d), ld = new Float64Array(n);
+          L.forward(th, xx, n, yo, ld);
+          let v = 0;
+          for (let k = 0; k < n * d; k++) v += cy[k]! * yo[k]!;
+          for (let i = 0; i < n; i++) v += e[i]! * ld[i]!;
+          return v;
+        };
+        const gT = new Float64Array(L.paramDim).fill(-0.5), gX = new Float64Array(n * d);
+        L.forwardBackward(theta, x, n, cy, e, gT, gX);
+        for (let j = 0; j < L.paramDim; j++) gT[j] += 0.5; // forwardBackward adds into gradTheta
+        const h = 1e-4;
+        let scale = 1;
+        const fdT = new Float64Array(L.paramDim);
+        for (let j = 0; j < L.paramDim; j++) {
+          fdT[j] = fd5((t) => { const th = Float64Array.from(theta); th[j] += t; return objective(th, x); }, h);
+          scale = Math.max(scale, Math.abs(fdT[j]!));
+        }
+        for (let j = 0; j < L.paramDim; j++) expect(Math.abs(gT[j]! - fdT[j]!)).toBeLessThanOrEqual(1e-6 * scale);
+        for (let k = 0; k < n * d; k++) {
+          const fdX = fd5((t) => { const xx = Float64Array.from(x); xx[k] += t; return objective(theta, xx); }, h);
+          expect(Math.abs(gX[k]! - fdX)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(fdX)));
+        }
+      }), fcParams(`${label} forward backward`, Math.ceil(runs / 4)));
+    });
+
     it('a batch gives the rows one at a time would (forward, inverse)', () => {
       const { theta, x } = setup(hashName(label));
       const y = new Float64Array(n * d), ld = new Float64Array(n), y1 = new Float64Array(d), ld1 = new Float64Array(1);
@@ -183,6 +214,9 @@ export function flowLayerContract(label: string, make: () => FlowCase): void {
       expect(() => L.forward(theta, x, n, out, new Float64Array(0))).toThrow(/logDet must hold/);
       expect(() => L.inverseBackward(theta, x, n, xb, ld, new Float64Array(L.paramDim), out)).toThrow(/gradX\[1\] = NaN must be finite/);
       expect(() => L.inverseBackward(theta, x, n, x, ld, new Float64Array(L.paramDim - 1), out)).toThrow(/gradTheta must hold/);
+      expect(() => L.forwardBackward(theta, xb, n, x, ld, new Float64Array(L.paramDim), out)).toThrow(/x\[1\] = NaN must be finite/);
+      expect(() => L.forwardBackward(theta, x, n, xb, ld, new Float64Array(L.paramDim), out)).toThrow(/gradY\[1\] = NaN must be finite/);
+      expect(() => L.forwardBackward(theta, x, n, out, ld, new Float64Array(L.paramDim), out)).toThrow(/gradX must not alias gradY/);
     });
   });
 }

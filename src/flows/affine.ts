@@ -8,7 +8,7 @@
  */
 import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
-import { checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
+import { FORWARD_BACKWARD_NAMES, checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
 
 /** Throws if some U_ii = 0 (A = LU singular). */
 function checkNonsingular(name: string, theta: Float64Array, d: number): void {
@@ -132,6 +132,39 @@ export function affineLayer(d: number): FlowLayer {
       }
       // logDet = −Σ log|U_ii|: ∂/∂U_ii = −1/U_ii per row
       for (let i = 0; i < d; i++) gradTheta[i * d + i] -= gSum / theta[i * d + i]!;
+    },
+    forwardBackward(theta, x, n, gradY, gradLogDet, gradTheta, gradX) {
+      checkFlowBackward(self, theta, x, n, gradY, gradLogDet, gradTheta, gradX, FORWARD_BACKWARD_NAMES);
+      checkNonsingular(name, theta, d);
+      const bOff = d * d;
+      const buf = ws.get(2 * d);
+      const t = buf.subarray(0, d), gt = buf.subarray(d, 2 * d);
+      let gSum = 0;
+      for (let r = 0; r < n; r++) {
+        const o = r * d;
+        for (let i = 0; i < d; i++) {
+          let s = 0;
+          for (let j = i; j < d; j++) s += theta[i * d + j]! * x[o + j]!;
+          t[i] = s;
+        }
+        // y = L t + b: ∂L/∂t = Lᵀ ∂L/∂y, ∂L/∂L_ij += g_i t_j (i > j), ∂L/∂b += g
+        for (let j = 0; j < d; j++) {
+          let s = gradY[o + j]!;
+          for (let i = j + 1; i < d; i++) s += theta[i * d + j]! * gradY[o + i]!;
+          gt[j] = s;
+          gradTheta[bOff + j] += gradY[o + j]!;
+        }
+        for (let i = 1; i < d; i++) for (let j = 0; j < i; j++) gradTheta[i * d + j] += gradY[o + i]! * t[j]!;
+        // t = U x: ∂L/∂x = Uᵀ ∂L/∂t, ∂L/∂U_ij += gt_i x_j (i ≤ j)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let i = 0; i <= j; i++) s += theta[i * d + j]! * gt[i]!;
+          gradX[o + j] = s;
+        }
+        for (let i = 0; i < d; i++) for (let j = i; j < d; j++) gradTheta[i * d + j] += gt[i]! * x[o + j]!;
+        gSum += gradLogDet[r]!;
+      }
+      for (let i = 0; i < d; i++) gradTheta[i * d + i] += gSum / theta[i * d + i]!; // logDet = Σ log|U_ii|
     },
     initialParams(stream: Stream, out: Float64Array) {
       // identity plus a small random perturbation of the off-diagonal entries and b (keeps U_ii = 1)

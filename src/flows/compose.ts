@@ -11,7 +11,7 @@
  */
 import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
-import { checkFlowBackward, checkFlowBatch, checkFlowCall, checkFlowOut, checkFlowTheta, scratch, standardNormalLogDensity, type FlowLayer } from './layers.js';
+import { FORWARD_BACKWARD_NAMES, checkFlowBackward, checkFlowBatch, checkFlowCall, checkFlowOut, checkFlowTheta, scratch, standardNormalLogDensity, type FlowLayer } from './layers.js';
 
 /** f = layers[M−1] ∘ … ∘ layers[0] as one FlowLayer (3.57)-(3.58). */
 export function composeFlows(layers: readonly FlowLayer[]): FlowLayer {
@@ -77,6 +77,26 @@ export function composeFlows(layers: readonly FlowLayer[]): FlowLayer {
         const gOut = i === M - 1 ? gradY : bufs[i % 2]!;
         layers[i]!.inverseBackward(th(theta, i), stack.subarray(i * nd, (i + 1) * nd), n, gIn, gradLogDet, th(gradTheta, i), gOut);
         gIn = gOut;
+      }
+    },
+    forwardBackward(theta, x, n, gradY, gradLogDet, gradTheta, gradX) {
+      checkFlowBackward(self, theta, x, n, gradY, gradLogDet, gradTheta, gradX, FORWARD_BACKWARD_NAMES);
+      // stack[i] = x_i, the input of layer i (x_0 = x).
+      const nd = n * d;
+      const stack = wsStack.get(M * nd);
+      const ld = wsLd.get(n).subarray(0, n);
+      stack.set(x.subarray(0, nd), 0);
+      for (let i = 0; i < M - 1; i++) {
+        layers[i]!.forward(th(theta, i), stack.subarray(i * nd, (i + 1) * nd), n, stack.subarray((i + 1) * nd, (i + 2) * nd), ld);
+      }
+      const g = wsG.get(2 * nd);
+      const bufs = [g.subarray(0, nd), g.subarray(nd, 2 * nd)];
+      let gOut: Float64Array = gradY;
+      for (let k = 0; k < M; k++) {
+        const i = M - 1 - k;
+        const gIn = i === 0 ? gradX : bufs[k % 2]!;
+        layers[i]!.forwardBackward(th(theta, i), stack.subarray(i * nd, (i + 1) * nd), n, gOut, gradLogDet, th(gradTheta, i), gIn);
+        gOut = gIn;
       }
     },
     initialParams(stream: Stream, out: Float64Array) {

@@ -9,7 +9,7 @@
  * `realNvp` composes couplings with alternating masks (3.57)-(3.58).
  */
 import type { Stream } from '../rng/stream.js';
-import { checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
+import { FORWARD_BACKWARD_NAMES, checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
 import { mlp } from './mlp.js';
 import { composeFlows } from './compose.js';
 
@@ -109,6 +109,26 @@ export function couplingLayer(options: CouplingOptions): FlowLayer {
       for (let r = 0; r < n; r++) {
         const o = r * d;
         for (let a = 0; a < kc; a++) gradY[o + condIdx[a]!] = gradX[o + condIdx[a]!]! + gIn[r * kc + a]!;
+      }
+    },
+    forwardBackward(theta, x, n, gradY, gradLogDet, gradTheta, gradX) {
+      checkFlowBackward(self, theta, x, n, gradY, gradLogDet, gradTheta, gradX, FORWARD_BACKWARD_NAMES);
+      const st = conditioner(theta, x, n);
+      const gst = wsG.get(n * 2 * kt), gIn = wsGIn.get(n * kc);
+      for (let r = 0; r < n; r++) {
+        const o = r * d, so = r * 2 * kt, gl = gradLogDet[r]!;
+        for (let a = 0; a < kt; a++) {
+          const j = trIdx[a]!, raw = st[so + a]!, e = Math.exp(scale(raw));
+          const gy = gradY[o + j]!;
+          gradX[o + j] = gy * e; // ∂y_t/∂x_t = e^s
+          gst[so + kt + a] = gy; // ∂y_t/∂t = 1
+          gst[so + a] = (gy * x[o + j]! * e + gl) * scaleDeriv(raw); // ∂y_t/∂s = x_t e^s, ∂logDet/∂s = 1
+        }
+      }
+      net.backward(theta, 0, n, gst, gradTheta, 0, gIn);
+      for (let r = 0; r < n; r++) {
+        const o = r * d;
+        for (let a = 0; a < kc; a++) gradX[o + condIdx[a]!] = gradY[o + condIdx[a]!]! + gIn[r * kc + a]!;
       }
     },
     initialParams(stream: Stream, out: Float64Array) {

@@ -8,6 +8,8 @@
  *   inverseBackward: reverse-mode derivative of a batch objective through the normalizing direction x = f_θ⁻¹(y),
  *     the direction maximum likelihood (3.56) evaluates: given ∂L/∂x (n×d) and ∂L/∂logDet (n), it ADDS ∂L/∂θ into
  *     gradTheta and WRITES ∂L/∂y into gradY.
+ *   forwardBackward: the same through the generative direction (y, logDet) = forward(θ, x), for objectives on pushed-
+ *     forward samples (e.g. a reverse KL to an energy); it ADDS ∂L/∂θ and WRITES ∂L/∂x.
  * θ is a flat Float64Array of length paramDim passed to every call (as for an Energy), so an optimizer owns it.
  *
  * Kernels write into their output buffers, never change their inputs, and keep their scratch space between calls
@@ -38,6 +40,19 @@ export interface FlowLayer {
     gradLogDet: Float64Array,
     gradTheta: Float64Array,
     gradY: Float64Array,
+  ): void;
+  /**
+   * Backprop through (y, logDet) = forward(θ, x): gradTheta += ∂L/∂θ, gradX ← ∂L/∂x (n×d), given ∂L/∂y (n×d) and
+   * ∂L/∂logDet (n). gradX must not alias gradY.
+   */
+  forwardBackward(
+    theta: Float64Array,
+    x: Float64Array,
+    n: number,
+    gradY: Float64Array,
+    gradLogDet: Float64Array,
+    gradTheta: Float64Array,
+    gradX: Float64Array,
   ): void;
   /** A default initial θ into out (length p): the identity map or a small random perturbation of it. */
   initialParams(stream: Stream, out: Float64Array): Float64Array;
@@ -86,28 +101,34 @@ export function checkFlowCall(
   }
 }
 
-/** The checks of inverseBackward. */
+/**
+ * The checks of inverseBackward (names 'y', 'gradX', 'gradY') and forwardBackward (names 'x', 'gradY', 'gradX'): the
+ * input point, the upstream gradient of the output, ∂L/∂logDet, gradTheta and the gradient written for the input.
+ */
 export function checkFlowBackward(
   layer: Pick<FlowLayer, 'name' | 'paramDim' | 'dim'>,
   theta: Float64Array,
-  y: Float64Array,
+  input: Float64Array,
   n: number,
-  gradX: Float64Array,
+  gradOut: Float64Array,
   gradLogDet: Float64Array,
   gradTheta: Float64Array,
-  gradY: Float64Array,
+  gradIn: Float64Array,
+  names: readonly [string, string, string] = ['y', 'gradX', 'gradY'],
 ): void {
   checkFlowTheta(layer, theta);
   const d = layer.dim;
-  checkFlowBatch(layer.name, 'y', y, n, d);
-  checkFlowBatch(layer.name, 'gradX', gradX, n, d);
+  checkFlowBatch(layer.name, names[0], input, n, d);
+  checkFlowBatch(layer.name, names[1], gradOut, n, d);
   checkFlowBatch(layer.name, 'gradLogDet', gradLogDet, n, 1);
   checkFlowOut(layer.name, 'gradTheta', gradTheta, layer.paramDim);
-  checkFlowOut(layer.name, 'gradY', gradY, n * d);
-  if (gradY.buffer === gradX.buffer && gradY.byteOffset < gradX.byteOffset + n * d * 8 && gradX.byteOffset < gradY.byteOffset + n * d * 8) {
-    throw new RangeError(`${layer.name}: gradY must not alias gradX`);
+  checkFlowOut(layer.name, names[2], gradIn, n * d);
+  if (gradIn.buffer === gradOut.buffer && gradIn.byteOffset < gradOut.byteOffset + n * d * 8 && gradOut.byteOffset < gradIn.byteOffset + n * d * 8) {
+    throw new RangeError(`${layer.name}: ${names[2]} must not alias ${names[1]}`);
   }
 }
+
+export const FORWARD_BACKWARD_NAMES = ['x', 'gradY', 'gradX'] as const;
 
 /** A scratch buffer that grows to the largest size asked for and is reused (one per kernel). */
 export interface Scratch {

@@ -13,7 +13,7 @@
  */
 import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
-import { checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
+import { FORWARD_BACKWARD_NAMES, checkFlowBackward, checkFlowCall, scratch, type FlowLayer } from './layers.js';
 
 const softplus = (t: number): number => (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t)));
 const sigmoid = (t: number): number => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t)));
@@ -58,6 +58,26 @@ export function planarSolveAlpha(s: number, c: number): number {
     a = next;
   }
   return a;
+}
+
+/**
+ * Chain ∂L/∂û (gU) and the direct ∂L/∂w (gW) through û = u + r w, r = (m(a) − a)/q, a = wᵀu, q = |w|², adding
+ * ∂L/∂u and ∂L/∂w into gradTheta[0 … 2d − 1].
+ */
+function chainUHat(d: number, theta: Float64Array, gU: Float64Array, gW: Float64Array, gradTheta: Float64Array): void {
+  let a = 0, q = 0, gw = 0;
+  for (let j = 0; j < d; j++) {
+    a += theta[d + j]! * theta[j]!;
+    q += theta[d + j]! * theta[d + j]!;
+    gw += gU[j]! * theta[d + j]!;
+  }
+  const m = softplus(a) - 1, mp = sigmoid(a), rr = (m - a) / q;
+  const cu = (gw * (mp - 1)) / q, cq = (-2 * gw * (m - a)) / (q * q);
+  for (let j = 0; j < d; j++) {
+    const uj = theta[j]!, wj = theta[d + j]!;
+    gradTheta[j] += gU[j]! + cu * wj;
+    gradTheta[d + j] += gW[j]! + rr * gU[j]! + cu * uj + cq * wj;
+  }
 }
 
 /** The planar layer f(x) = x + û tanh(wᵀx + b) on ℝ^d. */
@@ -128,20 +148,38 @@ export function planarLayer(d: number): FlowLayer {
         }
         gB += kd;
       }
-      // û = u + r w with r = (m(a) − a)/q, a = wᵀu, q = |w|²
-      let a = 0, q = 0, gw = 0;
-      for (let j = 0; j < d; j++) {
-        a += theta[d + j]! * theta[j]!;
-        q += theta[d + j]! * theta[d + j]!;
-        gw += gU[j]! * theta[d + j]!;
+      chainUHat(d, theta, gU, gW, gradTheta);
+      gradTheta[2 * d] += gB;
+    },
+    forwardBackward(theta, x, n, gradY, gradLogDet, gradTheta, gradX) {
+      checkFlowBackward(self, theta, x, n, gradY, gradLogDet, gradTheta, gradX, FORWARD_BACKWARD_NAMES);
+      const buf = ws.get(3 * d);
+      const uHat = buf.subarray(0, d), gU = buf.subarray(d, 2 * d), gW = buf.subarray(2 * d, 3 * d);
+      gU.fill(0);
+      gW.fill(0);
+      const sigma = planarUHat(d, theta, uHat), s = sigma - 1, b = theta[2 * d]!;
+      let gB = 0;
+      for (let r = 0; r < n; r++) {
+        const o = r * d;
+        let alpha = b;
+        for (let j = 0; j < d; j++) alpha += theta[d + j]! * x[o + j]!;
+        const h = Math.tanh(alpha), hp = 1 - h * h, hpp = -2 * h * hp;
+        const D = planarD(sigma, h);
+        const gL = gradLogDet[r]!;
+        let gyu = 0;
+        for (let j = 0; j < d; j++) gyu += gradY[o + j]! * uHat[j]!;
+        // y = x + û h(α), logDet = log D with D = 1 + s h'(α), α = wᵀx + b
+        const kappa = hp * gyu + (gL * s * hpp) / D; // ∂L/∂α
+        const cs = (gL * hp) / D; // ∂L/∂s
+        for (let j = 0; j < d; j++) {
+          const wj = theta[d + j]!;
+          gradX[o + j] = gradY[o + j]! + kappa * wj;
+          gU[j] += h * gradY[o + j]! + cs * wj;
+          gW[j] += kappa * x[o + j]! + cs * uHat[j]!;
+        }
+        gB += kappa;
       }
-      const m = softplus(a) - 1, mp = sigmoid(a), rr = (m - a) / q;
-      const cu = (gw * (mp - 1)) / q, cq = (-2 * gw * (m - a)) / (q * q);
-      for (let j = 0; j < d; j++) {
-        const uj = theta[j]!, wj = theta[d + j]!;
-        gradTheta[j] += gU[j]! + cu * wj;
-        gradTheta[d + j] += gW[j]! + rr * gU[j]! + cu * uj + cq * wj;
-      }
+      chainUHat(d, theta, gU, gW, gradTheta);
       gradTheta[2 * d] += gB;
     },
     initialParams(stream: Stream, out: Float64Array) {
