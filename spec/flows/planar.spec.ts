@@ -61,6 +61,20 @@ describe('flows/planar', () => {
       }), fcParams('planar uhat'));
   });
 
+  it('far inside the constraint (wᵀu = −50) the log-det stays finite, where the textbook 1 + h′·m(wᵀu) cancels to 0', () => {
+    // 1-D, w = 1, u = −50, b = 0: m(−50) = −1 + log(1 + e^{−50}) rounds to exactly −1 in float64, so the textbook
+    // 1 + h′(0)·wᵀû = 1 + m is 0 and log|det J| = −∞ at x = 0. The layer uses 1 + wᵀû = log(1 + e^{−50}) = e^{−50}(1 − …).
+    const naive = -1 + Math.log1p(Math.exp(-50));
+    expect(1 + naive).toBe(0); // the negative control: the as-usually-written margin is lost
+    const L = planarLayer(1), th = Float64Array.of(-50, 1, 0);
+    const y = new Float64Array(1), ld = new Float64Array(1);
+    L.forward(th, Float64Array.of(0), 1, y, ld);
+    expect(ld[0]).toBeCloseTo(-50, 12); // log(σ) with σ = log1p(e^{−50}) ≈ e^{−50}
+    const back = new Float64Array(1), ldI = new Float64Array(1);
+    L.inverse(th, Float64Array.of(0.3), 1, back, ldI);
+    expect(Number.isFinite(ldI[0]!)).toBe(true);
+  });
+
   it('the 1-D root α of α + s tanh α = c is exact to rounding for s ∈ (−1, 20], also near the invertibility limit', () => {
     fc.assert(fc.property(
       fc.double({ min: -0.999999, max: 20, noNaN: true, noDefaultInfinity: true }),
