@@ -66,6 +66,26 @@ describe('cnf: linear ODE dz/dt = Az (exact oracle)', () => {
     }), { numRuns: 50 });
   });
 
+  it('single-probe Hutchinson log-density change over all 2^d sign probes: mean −t·tr(A), variance t²·2Σ_{i≠j}S_ij²', () => {
+    // For dz/dt = Az the estimate is δ̂ = −t εᵀAε exactly, so its law over the probes is that of the Hutchinson term.
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 5 }), finite(0.1, 2), (seed, d, t) => {
+      const rng = streamFromKey(keyFromSeed(seed));
+      const A = normals(rng, new Float64Array(d * d)).map((v) => 0.5 * v);
+      let tr = 0; for (let i = 0; i < d; i++) tr += A[i * d + i]!;
+      const m = 1 << d;
+      const z = normals(rng, new Float64Array(d));
+      const zs = new Float64Array(m * d);
+      for (let k = 0; k < m; k++) zs.set(z, k * d);
+      const r = cnfPushForward(rk4({ steps: 3 }), linearField({ dim: d }), A, standardNormalLogDensity, zs, m, { t1: t, trace: { kind: 'hutchinson', probes: allSigns(d), m: 1 } });
+      let mean = 0; for (let k = 0; k < m; k++) mean += r.deltaLogDensity[k]!; mean /= m;
+      let v = 0; for (let k = 0; k < m; k++) v += (r.deltaLogDensity[k]! - mean) ** 2; v /= m;
+      let vr = 0; for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) vr += 2 * (0.5 * (A[i * d + j]! + A[j * d + i]!)) ** 2;
+      const scale = maxAbs(A) * d * d + 1;
+      expect(Math.abs(mean + t * tr)).toBeLessThanOrEqual(1e-13 * scale);
+      expect(Math.abs(v - t * t * vr)).toBeLessThanOrEqual(1e-12 * scale * scale);
+    }), { numRuns: 50 });
+  });
+
   it('CNF log p(x) equals the exact Gaussian push-forward density; the error falls 16× per halved RK4 step', () => {
     // Base N(0, I), symmetric A: x = e^{A} z ~ N(0, e^{2A}), log p(x) = −(d/2) log 2π − tr A − ½ xᵀ e^{−2A} x. The trace
     // part is exact, so the only error is z(0)'s RK4 error entering log p(z): O(h⁴).

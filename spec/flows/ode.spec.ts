@@ -152,6 +152,33 @@ describe('ode: backward integration', () => {
   });
 });
 
+describe('ode: the solver family (every member)', () => {
+  const members: [string, OdeSolver][] = [
+    ['euler', euler({ steps: 9 })], ['rk4', rk4({ steps: 6 })], ['dp5-fixed', explicitRungeKutta(DORMAND_PRINCE_TABLEAU, { steps: 4 })],
+    ['dormandPrince', dormandPrince({ rtol: 1e-6, atol: 1e-8 })],
+  ];
+  for (const [name, solver] of members) {
+    it(`${name}: onStep sees every accepted step, strictly monotone in time, ending exactly at t₁; z0 is not changed`, () => {
+      fc.assert(fc.property(finite(-2, 2), finite(-3, 3), (t0, span) => {
+        fc.pre(Math.abs(span) > 1e-3);
+        const t1 = t0 + span;
+        const z0 = Float64Array.from(Z0);
+        const times: number[] = [];
+        const states: number[][] = [];
+        const out = new Float64Array(3);
+        const info = solver(problem, z0, t0, t1, out, (t, z) => { times.push(t); states.push(Array.from(z)); });
+        expect(Array.from(z0)).toEqual(Array.from(Z0));
+        expect(times.length).toBe(info.accepted);
+        expect(times[times.length - 1]).toBe(t1);
+        expect(states[states.length - 1]).toEqual(Array.from(out));
+        const dir = Math.sign(span);
+        for (let k = 1; k < times.length; k++) expect(dir * (times[k]! - times[k - 1]!)).toBeGreaterThan(0);
+        expect(dir * (times[0]! - t0)).toBeGreaterThan(0);
+      }), { numRuns: 30 });
+    });
+  }
+});
+
 describe('ode: adaptive Dormand–Prince 5(4)', () => {
   it('every accepted step has a true local error within the tolerance (scaled RMS ≤ 1)', () => {
     // Re-take each accepted step [t_{k−1}, t_k] from the exact state with the 5th-order formula and compare with the
