@@ -183,7 +183,7 @@ export function hopfieldRecall(
     }
     return { state, sweeps: maxSweeps, converged: false };
   }
-  let prev = Int8Array.from(state), next = new Int8Array(n);
+  const prev = Int8Array.from(state), next = new Int8Array(n);
   for (let s = 1; s <= maxSweeps; s++) {
     const changed = hopfieldSyncStep(J, h, n, state, next);
     if (changed === 0) return { state, sweeps: s, converged: true };
