@@ -177,6 +177,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'DDPM exact ε: 1-D two-mode mixture data are reproduced (DKW)': 1e-7,
   'DDPM negative control: the sign-flipped score ↔ ε relation is rejected (DKW)': 1e-7,
   // === spec/tfjs (new entries go right below this line; α = 1e-7 each) ===
+  // spec/experiments/diffusion-2d.spec.ts
+  'diffusion-2d toy: the inner-ring count of the rings data is Binomial(n, 1/2)': 1e-7,
+  'diffusion-2d toy negative control: the same count rejects ring weights 0.35 / 0.65': 1e-7,
   // === spec/basics (EBM basics: MLE gradient, IS estimate of Z) (new entries go right below this line; α = 1e-7 each) ===
   // spec/basics/cross-entropy.spec.ts
   'basics MLE gradient: (2.12) from exact draws of ρ* and ρθ matches the exact gradient (3 components)': 1e-7,
