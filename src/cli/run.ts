@@ -11,9 +11,38 @@ import { gmmConfigSchema, runGmm } from '../../experiments/gmm/run.js';
 import { formatSummary, gmm1dConfigSchema, runGmm1d } from '../../experiments/gmm-1d/run.js';
 import { runTrain, trainConfigSchema } from './train.js';
 import { runSample, sampleConfigSchema } from './sample.js';
+import { fokkerPlanckConfigSchema, runFokkerPlanck } from '../../experiments/fokker-planck/run.js';
+import { fisherBlindnessConfigSchema, formatFisherBlindnessSummary, runFisherBlindness } from '../../experiments/fisher-blindness/run.js';
+import { formatScoreMatchingSummary, runScoreMatching, scoreMatchingConfigSchema } from '../../experiments/score-matching/run.js';
+import { runVaeGan, vaeGanConfigSchema } from '../../experiments/vae-gan/run.js';
+import { flows2dConfigSchema, formatFlows2dSummary, runFlows2d } from '../../experiments/flows-2d/run.js';
+import { cnf2dConfigSchema, formatCnf2dSummary, runCnf2d } from '../../experiments/cnf-2d/run.js';
+import { isingConfigSchema, runIsing } from '../../experiments/ising/run.js';
+import { hopfieldConfigSchema, runHopfield } from '../../experiments/hopfield/run.js';
+import { boltzmannConfigSchema, runBoltzmann } from '../../experiments/boltzmann/run.js';
 
+/**
+ * The experiments of issues 4 and 5: each validates with its own strict zod schema, runs with { out, log } and
+ * writes JSON and SVG into the output folder; `summary` turns the returned result into the lines printed at the end.
+ */
+interface SimpleExperiment {
+  readonly schema: Parameters<typeof parseConfig>[0];
+  readonly run: (config: never, options: { out: string; log: (line: string) => void }) => unknown;
+  readonly summary?: (result: never) => string;
+}
+const SIMPLE: Readonly<Record<string, SimpleExperiment>> = {
+  'fokker-planck': { schema: fokkerPlanckConfigSchema, run: runFokkerPlanck },
+  'fisher-blindness': { schema: fisherBlindnessConfigSchema, run: runFisherBlindness, summary: formatFisherBlindnessSummary },
+  'score-matching': { schema: scoreMatchingConfigSchema, run: runScoreMatching, summary: formatScoreMatchingSummary },
+  'vae-gan': { schema: vaeGanConfigSchema, run: runVaeGan },
+  'flows-2d': { schema: flows2dConfigSchema, run: runFlows2d, summary: formatFlows2dSummary },
+  'cnf-2d': { schema: cnf2dConfigSchema, run: runCnf2d, summary: formatCnf2dSummary },
+  ising: { schema: isingConfigSchema, run: runIsing },
+  hopfield: { schema: hopfieldConfigSchema, run: runHopfield },
+  boltzmann: { schema: boltzmannConfigSchema, run: runBoltzmann },
+};
 
-const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample'] as const;
+const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample', ...Object.keys(SIMPLE)] as const;
 
 /** Validates and runs a config object; returns the result of the experiment. */
 export function runConfig(value: unknown, source: string, out?: string): unknown {
@@ -51,8 +80,17 @@ export function runConfig(value: unknown, source: string, out?: string): unknown
       console.log(formatSummary(result));
       return result;
     }
-    default:
+    default: {
+      const simple = typeof experiment === 'string' && Object.hasOwn(SIMPLE, experiment) ? SIMPLE[experiment]! : null;
+      if (simple) {
+        const config = parseConfig(simple.schema, value, source) as Record<string, unknown>;
+        console.log(`ebm run: ${String(config['title'] ?? experiment)}; output ${dir}`);
+        const result = (simple.run as (c: unknown, o: { out: string; log: (line: string) => void }) => unknown)(config, { out: dir, log: (line) => console.log(line) });
+        if (simple.summary) console.log((simple.summary as (r: unknown) => string)(result));
+        return result;
+      }
       throw new ConfigError(`invalid config ${source}: "experiment" must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`);
+    }
   }
 }
 
