@@ -22,6 +22,7 @@ import { writeJson } from '../../src/io/json.js';
 import { createProgress } from '../../src/io/progress.js';
 import { composeFigure, linePlot, writeSvg } from '../../src/plot/index.js';
 import { ring, twoMoons } from '../flows-2d/data.js';
+import { cellCentres, gaussianNll, gridMass, parseStrict, spreadRows } from '../flows-2d/eval.js';
 import { densityHeatmap, scatterPlot } from '../flows-2d/plots.js';
 
 export const cnf2dConfigSchema = z.object({
@@ -58,15 +59,9 @@ export const cnf2dConfigSchema = z.object({
 
 export type Cnf2dConfig = z.infer<typeof cnf2dConfigSchema>;
 
-/** "path: message" per issue; throws a RangeError listing all of them. */
+/** Validates a config; throws a RangeError listing "path: message" for every issue. */
 export function parseCnf2dConfig(value: unknown, source = 'config'): Cnf2dConfig {
-  const parsed = cnf2dConfigSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
-    return `  ${path}: ${issue.message}`;
-  });
-  throw new RangeError(`invalid config ${source}:\n${lines.join('\n')}`);
+  return parseStrict(cnf2dConfigSchema, value, source);
 }
 
 export interface Cnf2dResult {
@@ -94,28 +89,6 @@ export interface Cnf2dRunOptions {
   readonly out: string;
   readonly log?: (line: string) => void;
   readonly progress?: boolean;
-}
-
-function gaussianNll(train: Float64Array, nTrain: number, test: Float64Array, nTest: number): { train: number; test: number } {
-  let m0 = 0, m1 = 0;
-  for (let i = 0; i < nTrain; i++) { m0 += train[2 * i]!; m1 += train[2 * i + 1]!; }
-  m0 /= nTrain; m1 /= nTrain;
-  let s00 = 0, s01 = 0, s11 = 0;
-  for (let i = 0; i < nTrain; i++) {
-    const a = train[2 * i]! - m0, b = train[2 * i + 1]! - m1;
-    s00 += a * a; s01 += a * b; s11 += b * b;
-  }
-  s00 /= nTrain; s01 /= nTrain; s11 /= nTrain;
-  const det = s00 * s11 - s01 * s01;
-  const nll = (y: Float64Array, n: number) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const a = y[2 * i]! - m0, b = y[2 * i + 1]! - m1;
-      s += (s11 * a * a - 2 * s01 * a * b + s00 * b * b) / det;
-    }
-    return Math.log(2 * Math.PI) + 0.5 * Math.log(det) + (0.5 * s) / n;
-  };
-  return { train: nll(train, nTrain), test: nll(test, nTest) };
 }
 
 export function runCnf2d(config: Cnf2dConfig, options: Cnf2dRunOptions): Cnf2dResult {
@@ -169,17 +142,10 @@ export function runCnf2d(config: Cnf2dConfig, options: Cnf2dRunOptions): Cnf2dRe
   const trainNll = trace.trainNll[trace.trainNll.length - 1]!, testNll = trace.testNll[trace.testNll.length - 1]!;
   const gauss = gaussianNll(train, nTr, test, nTe);
   // Density on the cell centres of a G×G grid; midpoint-rule mass.
-  const G = config.grid, Lr = config.plotRange, cell = (2 * Lr) / G;
-  const pts = new Float64Array(2 * G * G);
-  for (let a = 0; a < G; a++) {
-    for (let b = 0; b < G; b++) {
-      pts[2 * (a * G + b)] = -Lr + (a + 0.5) * cell;
-      pts[2 * (a * G + b) + 1] = -Lr + (b + 0.5) * cell;
-    }
-  }
+  const G = config.grid, Lr = config.plotRange;
+  const { points: pts, cellArea } = cellCentres(G, Lr);
   const logRho = cnfLogDensity(solver, field, theta, standardNormalLogDensity, pts, G * G).logDensity;
-  let gridMass = 0;
-  for (const v of logRho) gridMass += Math.exp(v) * cell * cell;
+  const mass = gridMass(logRho, cellArea);
   // Samples: z ~ N(0, I) pushed forward, x = z + ∫₀¹ f_θ dt.
   const z0 = normals(sub(4), new Float64Array(2 * config.samples));
   const samples = cnfPushForward(solver, field, theta, standardNormalLogDensity, z0, config.samples).z;
@@ -201,13 +167,11 @@ export function runCnf2d(config: Cnf2dConfig, options: Cnf2dRunOptions): Cnf2dRe
   // Per point the estimates are iid around that point's exact value, so the pooled mean's SE is sd/√(MR).
   const ffjordBiasSE = Math.sqrt((ss / (M * R) - ffjordBias * ffjordBias) / (M * R - 1));
   const seconds = (performance.now() - t0) / 1000;
-  log(`cnf-2d ${config.dataset}: CNF (${config.hidden} hidden, p = ${field.paramDim}, RK4 ${config.steps} steps): train NLL ${trainNll.toFixed(4)}, test NLL ${testNll.toFixed(4)} (initial ${initialTestNll.toFixed(4)}); best Gaussian test NLL ${gauss.test.toFixed(4)}; grid mass ${gridMass.toFixed(4)}; FFJORD − exact ${ffjordBias.toExponential(2)} ± ${ffjordBiasSE.toExponential(2)} (sd per probe ${ffjordSd.toFixed(3)}); ${seconds.toFixed(1)} s`);
+  log(`cnf-2d ${config.dataset}: CNF (${config.hidden} hidden, p = ${field.paramDim}, RK4 ${config.steps} steps): train NLL ${trainNll.toFixed(4)}, test NLL ${testNll.toFixed(4)} (initial ${initialTestNll.toFixed(4)}); best Gaussian test NLL ${gauss.test.toFixed(4)}; grid mass ${mass.toFixed(4)}; FFJORD − exact ${ffjordBias.toExponential(2)} ± ${ffjordBiasSE.toExponential(2)} (sd per probe ${ffjordSd.toFixed(3)}); ${seconds.toFixed(1)} s`);
   const range = [-Lr, Lr] as const;
-  // Show nShow data points spread over the whole set (two moons lists one moon, then the other): every ⌊nTr/nShow⌋-th.
+  // nShow data points spread over the whole set (twoMoons lists one moon, then the other)
   const nShow = Math.min(nTr, config.samples);
-  const stride = Math.floor(nTr / nShow);
-  const shown = new Float64Array(2 * nShow);
-  for (let i = 0; i < nShow; i++) { shown[2 * i] = train[2 * i * stride]!; shown[2 * i + 1] = train[2 * i * stride + 1]!; }
+  const shown = spreadRows(train, nTr, nShow);
   const files = [join(out, 'nll.svg'), join(out, 'density-samples.svg'), join(out, 'results.json')];
   writeSvg(files[0]!, linePlot([
     { name: 'train', x: trace.iteration, y: trace.trainNll, color: '#0072B2' },
@@ -225,7 +189,7 @@ export function runCnf2d(config: Cnf2dConfig, options: Cnf2dRunOptions): Cnf2dRe
   ], { columns: 2, title: config.title }));
   const result: Cnf2dResult = {
     config, paramDim: field.paramDim, initialTestNll, trainNll, testNll, gaussianTrainNll: gauss.train, gaussianTestNll: gauss.test,
-    gridMass, ffjordBias, ffjordBiasSE, ffjordSd, seconds, trace, files,
+    gridMass: mass, ffjordBias, ffjordBiasSE, ffjordSd, seconds, trace, files,
   };
   writeJson(files[2]!, result);
   return result;

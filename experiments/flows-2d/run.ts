@@ -19,6 +19,7 @@ import { writeJson } from '../../src/io/json.js';
 import { createProgress } from '../../src/io/progress.js';
 import { composeFigure, linePlot, writeSvg } from '../../src/plot/index.js';
 import { ring, twoMoons } from './data.js';
+import { cellCentres, gaussianNll, gridMass, parseStrict, spreadRows } from './eval.js';
 import { densityHeatmap, scatterPlot } from './plots.js';
 
 const DATASETS = ['moons', 'ring'] as const;
@@ -60,15 +61,9 @@ export const flows2dConfigSchema = z.object({
 
 export type Flows2dConfig = z.infer<typeof flows2dConfigSchema>;
 
-/** "path: message" per issue; throws a RangeError listing all of them. */
+/** Validates a config; throws a RangeError listing "path: message" for every issue. */
 export function parseFlows2dConfig(value: unknown, source = 'config'): Flows2dConfig {
-  const parsed = flows2dConfigSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
-    return `  ${path}: ${issue.message}`;
-  });
-  throw new RangeError(`invalid config ${source}:\n${lines.join('\n')}`);
+  return parseStrict(flows2dConfigSchema, value, source);
 }
 
 export interface Flows2dDatasetResult {
@@ -98,29 +93,6 @@ export interface Flows2dRunOptions {
   readonly out: string;
   readonly log?: (line: string) => void;
   readonly progress?: boolean;
-}
-
-/** Mean NLL under the Gaussian with the training set's mean and (biased) covariance: the affine flow's MLE. */
-function gaussianNll(train: Float64Array, nTrain: number, test: Float64Array, nTest: number): { train: number; test: number } {
-  let m0 = 0, m1 = 0;
-  for (let i = 0; i < nTrain; i++) { m0 += train[2 * i]!; m1 += train[2 * i + 1]!; }
-  m0 /= nTrain; m1 /= nTrain;
-  let s00 = 0, s01 = 0, s11 = 0;
-  for (let i = 0; i < nTrain; i++) {
-    const a = train[2 * i]! - m0, b = train[2 * i + 1]! - m1;
-    s00 += a * a; s01 += a * b; s11 += b * b;
-  }
-  s00 /= nTrain; s01 /= nTrain; s11 /= nTrain;
-  const det = s00 * s11 - s01 * s01;
-  const nll = (y: Float64Array, n: number) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const a = y[2 * i]! - m0, b = y[2 * i + 1]! - m1;
-      s += (s11 * a * a - 2 * s01 * a * b + s00 * b * b) / det;
-    }
-    return Math.log(2 * Math.PI) + 0.5 * Math.log(det) + (0.5 * s) / n;
-  };
-  return { train: nll(train, nTrain), test: nll(test, nTest) };
 }
 
 export function runFlows2d(config: Flows2dConfig, options: Flows2dRunOptions): Flows2dResult {
@@ -164,29 +136,23 @@ export function runFlows2d(config: Flows2dConfig, options: Flows2dRunOptions): F
     const trainNll = flowNll(flow, theta, train, nTr), testNll = flowNll(flow, theta, test, nTe);
     const gauss = gaussianNll(train, nTr, test, nTe);
     // Density on the grid of cell centres; its midpoint-rule mass over the box.
-    const G = config.grid, Lr = config.plotRange, cell = (2 * Lr) / G;
-    const pts = new Float64Array(2 * G * G);
-    for (let a = 0; a < G; a++) {
-      for (let b = 0; b < G; b++) {
-        pts[2 * (a * G + b)] = -Lr + (a + 0.5) * cell;
-        pts[2 * (a * G + b) + 1] = -Lr + (b + 0.5) * cell;
-      }
-    }
+    const G = config.grid, Lr = config.plotRange;
+    const { points: pts, cellArea } = cellCentres(G, Lr);
     const logRho = flowLogDensity(flow, theta, pts, G * G, new Float64Array(G * G));
-    let gridMass = 0;
-    for (const v of logRho) gridMass += Math.exp(v) * cell * cell;
+    const mass = gridMass(logRho, cellArea);
     const samples = flowSample(sub(4), flow, theta, config.samples, new Float64Array(2 * config.samples));
     const seconds = (performance.now() - t0) / 1000;
     results.push({
       dataset, paramDim: flow.paramDim, trainNll, testNll, gaussianTrainNll: gauss.train, gaussianTestNll: gauss.test,
-      initialTestNll, gridMass, seconds, trace,
+      initialTestNll, gridMass: mass, seconds, trace,
     });
-    log(`${dataset.padEnd(6)} RealNVP (${config.couplings} couplings, p = ${flow.paramDim}): train NLL ${trainNll.toFixed(4)}, test NLL ${testNll.toFixed(4)}; best Gaussian test NLL ${gauss.test.toFixed(4)}; grid mass ${gridMass.toFixed(4)}; ${seconds.toFixed(1)} s`);
+    log(`${dataset.padEnd(6)} RealNVP (${config.couplings} couplings, p = ${flow.paramDim}): train NLL ${trainNll.toFixed(4)}, test NLL ${testNll.toFixed(4)}; best Gaussian test NLL ${gauss.test.toFixed(4)}; grid mass ${mass.toFixed(4)}; ${seconds.toFixed(1)} s`);
     const range = [-Lr, Lr] as const;
+    // nShow training points spread over the whole set (twoMoons lists one moon, then the other)
     const nShow = Math.min(nTr, config.samples);
     panels.push(densityHeatmap(logRho, G, { title: `${dataset}: learned log ρ (3.54)`, range }));
     panels.push(scatterPlot([
-      { name: `data (${nShow})`, points: train, n: nShow, color: '#000000' },
+      { name: `data (${nShow})`, points: spreadRows(train, nTr, nShow), n: nShow, color: '#000000' },
       { name: `flow samples (${config.samples})`, points: samples, n: config.samples, color: '#D55E00' },
     ], { title: `${dataset}: samples f(z), z ~ N(0, I), vs data`, range }));
   });

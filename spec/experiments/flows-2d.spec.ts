@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ring, twoMoons } from '../../experiments/flows-2d/data.js';
+import { cellCentres, gaussianNll, gridMass, spreadRows } from '../../experiments/flows-2d/eval.js';
 import { formatFlows2dSummary, parseFlows2dConfig, runFlows2d } from '../../experiments/flows-2d/run.js';
 import { readJson } from '../../src/io/json.js';
 import { keyFromSeed, streamFromKey } from '../../src/rng/index.js';
@@ -52,6 +53,36 @@ describe('experiments/flows-2d', () => {
     for (let i = 0; i < 50; i++) expect(Math.hypot(r[2 * i]!, r[2 * i + 1]!)).toBeCloseTo(2, 12);
     expect(() => ring(streamFromKey(keyFromSeed(2)), 5, -1, 0, new Float64Array(10))).toThrow('ring: radius must be a finite number > 0, got -1');
     expect(() => twoMoons(streamFromKey(keyFromSeed(2)), 5, 0.1, new Float64Array(9))).toThrow('twoMoons: out must hold 2n = 10 values, got 9');
+  });
+
+  it('the scatter subset spreads over both moons (a prefix of the same size holds one moon only: the control)', () => {
+    const n = 300, k = 100;
+    const pts = twoMoons(streamFromKey(keyFromSeed(4)), n, 0, new Float64Array(2 * n));
+    // noise 0: a point is on the upper moon iff it lies on the unit circle centred at (−1, −½) after the ×2 map
+    const upper = (p: Float64Array, i: number) => Math.abs(Math.hypot(p[2 * i]! / 2 + 0.5, p[2 * i + 1]! / 2 + 0.25) - 1) < 1e-12;
+    const count = (p: Float64Array) => { let c = 0; for (let i = 0; i < k; i++) if (upper(p, i)) c++; return c; };
+    const shown = spreadRows(pts, n, k);
+    // rows ⌊3i⌋ for i < 100: exactly those with 3i < ⌈n/2⌉ = 150, i.e. i < 50, are on the upper moon
+    expect(count(shown)).toBe(50);
+    expect(count(pts.subarray(0, 2 * k))).toBe(k);
+    expect(Array.from(spreadRows(pts, n, n))).toEqual(Array.from(pts));
+    expect(() => spreadRows(pts, n, n + 1)).toThrow('spreadRows: k must be an integer in [1, n = 300], got 301');
+  });
+
+  it('gaussianNll is log 2π + ½ log det S + ½ mean Mahalanobis²; on its own training set the mean Mahalanobis² is exactly d = 2', () => {
+    // four points with mean 0 and covariance S = diag(2, ½): NLL = log 2π + ½ log 1 + ½·2 = log 2π + 1
+    const tr = Float64Array.from([2, 0, -2, 0, 0, 1, 0, -1]);
+    const te = Float64Array.from([0, 0]);
+    const g = gaussianNll(tr, 4, te, 1);
+    expect(g.train).toBeCloseTo(Math.log(2 * Math.PI) + 1, 14);
+    expect(g.test).toBeCloseTo(Math.log(2 * Math.PI), 14);
+    expect(() => gaussianNll(Float64Array.from([1, 1, 2, 2]), 2, te, 1)).toThrow(/covariance must be positive definite/);
+    // the midpoint grid integrates N(0, I) over [−6, 6]²: the mass outside is ≈ 4Φ(−6) ≈ 4e−9, and the midpoint rule on
+    // a smooth integrand decaying like e^{−x²/2} is accurate far beyond 1e−6 at cells of 0.2
+    const { points, cellArea } = cellCentres(60, 6);
+    const lr = new Float64Array(3600);
+    for (let i = 0; i < 3600; i++) lr[i] = -Math.log(2 * Math.PI) - 0.5 * (points[2 * i]! ** 2 + points[2 * i + 1]! ** 2);
+    expect(Math.abs(gridMass(lr, cellArea) - 1)).toBeLessThan(1e-6);
   });
 
   it('the shipped config parses; bad configs are rejected with the path and the constraint', () => {
