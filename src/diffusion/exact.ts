@@ -316,6 +316,7 @@ export function affineModel(d: number, coefficients: (level: number) => AffineCo
     checkShape('affineModel', n, d);
     checkBuffer('affineModel', 'x', x, n * d);
     checkBuffer('affineModel', 'out', out, n * d);
+    if (out === x) throw new RangeError('affineModel: out must not alias x');
     const { A, b } = coefficients(level);
     checkBuffer('affineModel', 'A', A, d * d);
     checkBuffer('affineModel', 'b', b, d);

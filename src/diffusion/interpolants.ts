@@ -3,8 +3,10 @@
  * Prop. 3.4 (3.45)-(3.46), Lemmas 3.3-3.4, Prop. 3.5 losses (3.52)-(3.53)).
  *
  * X_t = I(t, X_0, X_1) + γ(t) z, t ∈ [0, 1], here with I linear in the endpoints, I = α(t) X_0 + β(t) X_1
- * (α(0) = β(1) = 1, α(1) = β(0) = 0, so (3.43) holds, and |∂_t I| ≤ C |X_0 − X_1| fails only for pairs with
- * X_0 = X_1 where both sides vanish for the linear interpolant), γ(0) = γ(1) = 0, γ > 0 inside.
+ * (α(0) = β(1) = 1, α(1) = β(0) = 0, so (3.43) holds), γ(0) = γ(1) = 0, γ > 0 inside. The linear interpolant
+ * satisfies (3.44) with C₁ = 1 (∂_t I = X_1 − X_0); the trigonometric one does not (∂_t I ≠ 0 at X_0 = X_1 ≠ 0) but
+ * is kept as the common example of the literature: nothing tested here (transport equation, loss minimisers,
+ * generative models) uses (3.44).
  * The generative models run from X_0 ~ ρ̄ to X_1 ~ ρ_*: the ODE Ẋ = b(X, t) (Lemma 3.3) and the SDE
  * dX = (b + ε s) dt + √(2ε) dW (Lemma 3.4), both by Euler / Euler–Maruyama (003 "Euler update step").
  */
