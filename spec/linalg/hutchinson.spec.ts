@@ -149,15 +149,27 @@ describe('hutchinson: calibrated (Layer B)', () => {
 
   const unbiased = 'hutchinson: the estimate over random probes is within z·SE of tr(A) (Rademacher and Gaussian)';
   it(unbiased, () => {
-    // α = 1e-7 over two kinds (Bonferroni k = 2); the mean of 20000 iid terms is normal to ~1e-3 (Berry–Esseen), and
-    // the SE is the exact √(Var/m) from the closed form, not the estimated one.
+    // α = 1e-7 over four assertions (Bonferroni k = 4): per kind, the mean of 20000 iid terms (normal to ~1e-3 by
+    // Berry–Esseen) against tr A with the exact SE √(Var/m) from the closed form, and the reported (sample) SE against
+    // that exact SE: s/σ − 1 has sd √((κ − 1)/(4m)) to first order (delta method on s²), κ the terms' kurtosis,
+    // computed exactly: Rademacher by enumerating the 16 sign vectors, Gaussian as 3 + 12 tr(S⁴)/tr(S²)² (the
+    // cumulants of Σ λ_i χ²₁).
     const rng = testStream(unbiased);
+    const s = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) s[i * d + j] = 0.5 * (a[i * d + j]! + a[j * d + i]!);
+    const s2 = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) { let t = 0; for (let k = 0; k < d; k++) t += s[i * d + k]! * s[k * d + j]!; s2[i * d + j] = t; }
+    let trS2 = 0, trS4 = 0;
+    for (let i = 0; i < d; i++) { trS2 += s2[i * d + i]!; for (let k = 0; k < d; k++) trS4 += s2[i * d + k]! * s2[k * d + i]!; }
+    const signTerms = hutchinsonTerms(allSigns(d), 1 << d, d, mv(a, d));
+    let m2 = 0, m4 = 0;
+    for (const t of signTerms) { m2 += (t - tr) ** 2 / (1 << d); m4 += (t - tr) ** 4 / (1 << d); }
+    const kurtosis = { rademacher: m4 / (m2 * m2), gaussian: 3 + (12 * trS4) / (trS2 * trS2) };
     for (const kind of ['rademacher', 'gaussian'] as const) {
       const r = hutchinsonTrace(rng, d, mv(a, d), { probes: m, kind });
       const se = Math.sqrt(hutchinsonVariance(kind, a, d) / m);
-      expectWithinSE(unbiased, r.estimate, tr, se, { what: `${kind} estimate`, k: 2 });
-      // The reported SE is the sample one: within 5 % of the exact SE (its relative sd is ~√((κ−1)/(4m)) < 1 %).
-      expect(Math.abs(r.standardError / se - 1)).toBeLessThan(0.05);
+      expectWithinSE(unbiased, r.estimate, tr, se, { what: `${kind} estimate`, k: 4 });
+      expectWithinSE(unbiased, r.standardError / se, 1, Math.sqrt((kurtosis[kind] - 1) / (4 * m)), { what: `${kind} sample SE / exact SE`, k: 4 });
     }
   });
 
