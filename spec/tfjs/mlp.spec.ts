@@ -211,6 +211,27 @@ describe('trainMlp (Adam on MSE)', () => {
     expect(a.losses[29]).toBeLessThan(a.losses[0]!);
   });
 
+  it('the cosine decay starts at learningRate and ends at finalLearningRate (a last step at rate 0 changes nothing)', () => {
+    const spec: MlpSpec = { inputDim: 2, outputDim: 2, hidden: [8], embedding: { kind: 'scalar' } };
+    const s = stream(5), x = normals(s, new Float64Array(32)), y = normals(s, new Float64Array(32)), c = uniforms(s, new Float64Array(16));
+    const batch: MseBatch = { n: 16, x, condition: c, target: y };
+    const run = (steps: number, final?: number) => {
+      const m = createMlp(stream(6), spec);
+      trainMlp(stream(7), m, () => batch, { steps, learningRate: 0.1, ...(final === undefined ? {} : { finalLearningRate: final }) });
+      const th = Array.from(mlpParameters(m));
+      disposeMlp(m);
+      return th;
+    };
+    const one = run(1), init = (() => { const m = createMlp(stream(6), spec); const t = Array.from(mlpParameters(m)); disposeMlp(m); return t; })();
+    expect(run(2, 0)).toEqual(one); // γ_0 = 0.1, γ_1 = 0
+    expect(run(2, 0.1)).toEqual(run(2)); // no decay: the same as the constant rate
+    expect(run(2)).not.toEqual(one);
+    // Adam's first step moves every weight with a nonzero gradient by γ_0 g/(|g| + ε) ≈ ±γ_0 = ±0.1
+    const moved = one.map((v, i) => Math.abs(v - init[i]!)).filter((d) => d > 0);
+    expect(moved.length).toBeGreaterThan(10);
+    for (const d of moved) expect(Math.abs(d - 0.1)).toBeLessThan(1e-4);
+  });
+
   it('rejects bad batches and options with named errors', () => {
     const mlp = createMlp(stream(1), { inputDim: 2, outputDim: 2, hidden: [4], embedding: { kind: 'scalar' } });
     const ok: MseBatch = { n: 2, x: new Float64Array(4), condition: new Float64Array(2), target: new Float64Array(4) };
@@ -222,6 +243,7 @@ describe('trainMlp (Adam on MSE)', () => {
     expect(t({ x: Float64Array.of(0, NaN, 0, 0) })).toThrow('trainMlp: x: value[1] = NaN must be finite');
     expect(t({}, { steps: 0 })).toThrow('trainMlp: steps = 0 must be a positive integer');
     expect(t({}, { learningRate: -1 })).toThrow('trainMlp: learningRate = -1 must be positive and finite');
+    expect(t({}, { finalLearningRate: 0.01 })).toThrow('trainMlp: finalLearningRate = 0.01 must be in [0, learningRate = 0.001]');
     expect(t({ target: Float64Array.of(1e38, 1e38, 1e38, 1e38) })).toThrow(/trainMlp: loss at step 0 = Infinity is not finite/);
     disposeMlp(mlp);
   });

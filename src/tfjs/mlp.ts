@@ -156,6 +156,11 @@ export type BatchMaker = (stream: Stream, step: number) => MseBatch;
 export interface TrainMlpOptions {
   readonly steps: number;
   readonly learningRate: number;
+  /**
+   * if given, the step size follows a cosine decay from `learningRate` at step 0 to this value at the last step:
+   * γ_k = γ_f + (γ − γ_f)(1 + cos(πk/(K − 1)))/2 (K = 1: γ_0 = γ)
+   */
+  readonly finalLearningRate?: number;
   readonly beta1?: number;
   readonly beta2?: number;
   readonly epsilon?: number;
@@ -184,13 +189,21 @@ function checkBatch(mlp: Mlp, b: MseBatch, step: number): void {
 export function trainMlp(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): TrainMlpResult {
   checkPositiveInt('trainMlp: steps', options.steps);
   if (!(options.learningRate > 0 && Number.isFinite(options.learningRate))) throw new Error(`trainMlp: learningRate = ${options.learningRate} must be positive and finite`);
-  const opt = tf.train.adam(options.learningRate, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8);
+  const lr0 = options.learningRate, lrF = options.finalLearningRate ?? lr0;
+  if (!(lrF >= 0 && lrF <= lr0)) throw new Error(`trainMlp: finalLearningRate = ${lrF} must be in [0, learningRate = ${lr0}]`);
+  const opt = tf.train.adam(lr0, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8);
+  // tfjs's AdamOptimizer reads its (protected) learningRate field at every step; the schedule sets it there.
+  const setRate = (k: number) => {
+    const K = options.steps;
+    (opt as unknown as { learningRate: number }).learningRate = K === 1 || lrF === lr0 ? lr0 : lrF + ((lr0 - lrF) * (1 + Math.cos((Math.PI * k) / (K - 1)))) / 2;
+  };
   const losses = new Float64Array(options.steps);
   const { inputDim: d, outputDim: m } = mlp.spec;
   try {
     for (let k = 0; k < options.steps; k++) {
       const b = makeBatch(stream, k);
       checkBatch(mlp, b, k);
+      setRate(k);
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(toFloat32('trainMlp: x', b.x), [b.n, d]);
         const c = tf.tensor1d(toFloat32('trainMlp: condition', b.condition));
