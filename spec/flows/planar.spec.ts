@@ -83,6 +83,13 @@ describe('flows/planar', () => {
         const a = planarSolveAlpha(s, c);
         expect(Math.abs(a + s * Math.tanh(a) - c)).toBeLessThanOrEqual(4e-15 * (1 + Math.abs(c) + Math.abs(s)));
       }), fcParams('planar root'));
+    // s = −1 (what s = σ − 1 rounds to far inside the constraint) still has a unique root: α − tanh α is increasing
+    const a1 = planarSolveAlpha(-1, 0.5);
+    expect(Math.abs(a1 - Math.tanh(a1) - 0.5)).toBeLessThanOrEqual(4e-15 * 2.5);
+    // below it the root is not unique, or the input is not a number: named errors
+    expect(() => planarSolveAlpha(-1.5, 0.5)).toThrow('planarSolveAlpha: s = wᵀû = -1.5 must be finite and ≥ −1 (invertibility)');
+    expect(() => planarSolveAlpha(NaN, 0.5)).toThrow(/s = wᵀû = NaN must be finite/);
+    expect(() => planarSolveAlpha(0.5, Infinity)).toThrow('planarSolveAlpha: c = wᵀy + b = Infinity must be finite');
   });
 
   it('without the reparameterisation (raw u with wᵀu < −1) the map is not injective: the negative control', () => {

@@ -43,6 +43,10 @@ function planarD(sigma: number, h: number): number {
 
 /** The root α of α + s tanh α = c for s > −1 (safeguarded Newton; see the module header). */
 export function planarSolveAlpha(s: number, c: number): number {
+  // s = −1 is allowed: the layer passes s = σ − 1, which rounds to −1 when σ = log(1 + e^{wᵀu}) < 2⁻⁵³, and
+  // α − tanh α is still strictly increasing (g' = tanh² α vanishes only at α = 0), so the root stays unique.
+  if (!(Number.isFinite(s) && s >= -1)) throw new RangeError(`planarSolveAlpha: s = wᵀû = ${s} must be finite and ≥ −1 (invertibility)`);
+  if (!Number.isFinite(c)) throw new RangeError(`planarSolveAlpha: c = wᵀy + b = ${c} must be finite`);
   let lo = c - Math.abs(s), hi = c + Math.abs(s);
   let a = c - s * Math.tanh(c); // one fixed-point step as the start
   if (!(a >= lo && a <= hi)) a = 0.5 * (lo + hi);
