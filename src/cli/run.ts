@@ -20,6 +20,7 @@ import { cnf2dConfigSchema, formatCnf2dSummary, runCnf2d } from '../../experimen
 import { isingConfigSchema, runIsing } from '../../experiments/ising/run.js';
 import { hopfieldConfigSchema, runHopfield } from '../../experiments/hopfield/run.js';
 import { boltzmannConfigSchema, runBoltzmann } from '../../experiments/boltzmann/run.js';
+import { diffusionExactConfigSchema, runDiffusionExact } from '../../experiments/diffusion-exact/run.js';
 
 /**
  * The experiments of issues 4 and 5: each validates with its own strict zod schema, runs with { out, log } and
@@ -40,6 +41,7 @@ const SIMPLE: Readonly<Record<string, SimpleExperiment>> = {
   ising: { schema: isingConfigSchema, run: runIsing },
   hopfield: { schema: hopfieldConfigSchema, run: runHopfield },
   boltzmann: { schema: boltzmannConfigSchema, run: runBoltzmann },
+  'diffusion-exact': { schema: diffusionExactConfigSchema, run: runDiffusionExact },
 };
 
 const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample', ...Object.keys(SIMPLE)] as const;
