@@ -230,7 +230,8 @@ export function dormandPrince(options: DormandPrinceOptions): OdeSolver {
     const ws = rungeKuttaWorkspace(tab, n);
     let y = Float64Array.from(z0);
     let yNew = new Float64Array(n);
-    let f0 = f(t0, y, new Float64Array(n));
+    const f0 = new Float64Array(n); // f(t, y) at the current step's start, refreshed from the FSAL stage
+    f(t0, y, f0);
     let evals = 1;
     checkFinite(name, f0, n, t0);
     const scaledNorm = (v: Float64Array, ref: Float64Array): number => {
@@ -295,7 +296,7 @@ export function dormandPrince(options: DormandPrinceOptions): OdeSolver {
         t = last ? t1 : t + h;
         [y, yNew] = [yNew, y];
         // First same as last: the 7th stage was evaluated at (t + h, y').
-        f0 = Float64Array.from(k.subarray((s - 1) * n, s * n));
+        f0.set(k.subarray((s - 1) * n, s * n));
         onStep?.(t, y);
         if (last) break;
         const grow = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, -1 / 5)));
