@@ -53,6 +53,7 @@ describe('001 (3.28) solves (3.27)', () => {
     expect(() => wienerDensity(1, x, 3, o, Number.NaN)).toThrow(/x0 must be finite/);
     expect(() => wienerDensity(1, x, 4, o)).toThrow(/x must hold n = 4 values, got 3/);
     expect(() => wienerCellAverages(grid1d(0, 1, 4), -1, new Float64Array(4))).toThrow(/wienerCellAverages: t must be finite and > 0, got -1/);
+    expect(() => wienerCellAverages(grid1d(0, 1, 4), 1, new Float64Array(4), Number.NaN)).toThrow(/wienerCellAverages: x0 must be finite, got NaN/);
   });
 });
 

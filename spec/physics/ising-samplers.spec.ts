@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { aliasTable, categorical, keyFromSeed, streamFromKey, uniform } from '../../src/rng/index.js';
 import { isingExact, isingModel, spinsOfState, stateOfSpins, type IsingModel } from '../../src/physics/ising.js';
 import {
-  isingRandomScan, isingSweep, randomScanKernelMatrix, siteKernelMatrix, spinUpdate, sweepKernelMatrix, type SpinUpdateRule,
+  flipProbability, isingRandomScan, isingSweep, randomScanKernelMatrix, siteKernelMatrix, spinUpdate, sweepKernelMatrix, type SpinUpdateRule,
 } from '../../src/physics/ising-samplers.js';
 import { testStream } from '../_support/seed.js';
 import { alphaOf, binomialInterval, expectBinomialCount } from '../_support/stat.js';
@@ -120,6 +120,12 @@ describe('physics/ising-samplers: exact transition matrices', () => {
     expect(() => isingRandomScan(s, model, 1, x, x, 1.5)).toThrow(/isingRandomScan: steps must be a non-negative integer/);
     expect(() => siteKernelMatrix(model, 1, 3)).toThrow(/siteKernelMatrix: site i = 3 must be an integer in \[0, 3\)/);
     expect(() => sweepKernelMatrix(randomModel(1, 11), 1)).toThrow(/too large for a 2\^N × 2\^N transition matrix \(the limit is 10 spins\)/);
+    expect(() => spinUpdate('glauber' as SpinUpdateRule, model, 1, x, 0, 0.5)).toThrow(/spinUpdate: rule must be 'heat-bath' or 'metropolis'/);
+    expect(() => spinUpdate('metropolis', model, 1, x, 0, 1)).toThrow(/spinUpdate: u = 1 must be in \[0, 1\)/);
+    expect(() => spinUpdate('heat-bath', model, 1, x, -1, 0.5)).toThrow(/spinUpdate: site i = -1 must be an integer in \[0, 3\)/);
+    expect(() => flipProbability('heat-bath', model, NaN, x, 0)).toThrow(/flipProbability: beta = NaN must be finite and ≥ 0/);
+    expect(() => flipProbability('metropolis', model, 1, Int8Array.of(1, 0, 1), 0)).toThrow(/flipProbability: spins\[1\] = 0 must be −1 or \+1/);
+    expect(() => isingSweep(s, model, 1, x, new Uint8Array(3) as unknown as Int8Array)).toThrow(/isingSweep: out must be an Int8Array or a Float64Array/);
   });
 });
 

@@ -181,5 +181,11 @@ describe('physics/ising: errors', () => {
     expect(() => isingEnergy(model, Int8Array.of(1, 0, 1))).toThrow(/isingEnergy: spins\[1\] = 0 must be −1 or \+1/);
     expect(() => isingEnergy(model, Int8Array.of(1, 1))).toThrow(/isingEnergy: spins must hold 3 spins, got 2/);
     expect(() => isingExact(model, NaN)).toThrow(/isingExact: beta = NaN must be finite/);
+    expect(() => isingLocalField(model, Int8Array.of(1, 1, 1), 3)).toThrow(/isingLocalField: site i = 3 must be an integer in \[0, 3\)/);
+    expect(() => isingLocalField(model, Int8Array.of(1, 2, 1), 0)).toThrow(/isingLocalField: spins\[1\] = 2 must be −1 or \+1/);
+    expect(() => magnetization(new Int8Array(0))).toThrow(/magnetization: spins must hold at least one spin/);
+    expect(() => spinsOfState(8, 3, new Int8Array(3))).toThrow(/spinsOfState: state k = 8 must be an integer in \[0, 2\^3\)/);
+    expect(() => spinsOfState(1, 3, new Int8Array(2))).toThrow(/spinsOfState: out must hold n = 3 spins, got 2/);
+    expect(() => stateOfSpins(Float64Array.of(1, 0.5))).toThrow(/stateOfSpins: spins\[1\] = 0.5 must be −1 or \+1/);
   });
 });

@@ -187,6 +187,12 @@ describe('physics/maxent: Proposition 5.1 (Boltzmann–Gibbs from a mean-energy 
     expect(() => gibbsLaw(Float64Array.of(0, 1), Infinity)).toThrow(/gibbsLaw: beta = Infinity must be finite/);
     expect(() => uniformMaxEntropy(1, 1)).toThrow(/uniformMaxEntropy: the interval \[a, b\] must be finite with a < b/);
     expect(() => helmholtzFreeEnergy(0, 0, -1)).toThrow(/helmholtzFreeEnergy: T = -1 must be finite and > 0/);
+    expect(() => helmholtzFreeEnergy(NaN, 0, 1)).toThrow(/helmholtzFreeEnergy: meanEnergy = NaN must be finite/);
+    expect(() => helmholtzFreeEnergy(0, Infinity, 1)).toThrow(/helmholtzFreeEnergy: entropy = Infinity must be finite/);
+    expect(() => entropyOf(Float64Array.of(0.5, 0.5), Float64Array.of(1, -1))).toThrow(/entropyOf: weights\[1\] = -1 must be finite and > 0/);
+    expect(() => monotoneRoot((x) => x, -1, 1, { tol: 0 })).toThrow(/monotoneRoot: tol = 0 must be finite and > 0/);
+    expect(() => monotoneRoot((x) => x, -1, 1, { maxIter: 0.5 })).toThrow(/monotoneRoot: maxIter = 0.5 must be a positive integer/);
+    expect(() => uniformMaxEntropyOnRule({ nodes: Float64Array.of(0, 1), weights: Float64Array.of(1, Infinity) } as never)).toThrow(/uniformMaxEntropyOnRule: rule.weights\[1\] = Infinity must be finite and > 0/);
     expect(() => energyOnRule(() => Infinity, gaussLegendre(3))).toThrow(/energyOnRule: U\(.*\) = Infinity must be finite/);
   });
 });

@@ -47,6 +47,7 @@ export function couplingIndex(machine: BoltzmannMachine, i: number, j: number): 
 
 /** The position of b_i in θ. */
 export function biasIndex(machine: BoltzmannMachine, i: number): number {
+  if (!(Number.isInteger(i) && i >= 0 && i < machine.units)) throw new RangeError(`biasIndex: unit i = ${i} must be an integer in [0, ${machine.units})`);
   return (machine.units * (machine.units - 1)) / 2 + i;
 }
 
@@ -88,6 +89,10 @@ export function boltzmannMachineEnergy(machine: BoltzmannMachine): Energy {
     checkThetaBM(name, machine, theta);
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name}: n must be a positive integer, got ${n}`);
     if (x.length < n * u) throw new RangeError(`${name}: x must hold n·d = ${n * u} values, got ${x.length}`);
+    for (let k = 0; k < n * u; k++) if (!Number.isFinite(x[k]!)) throw new RangeError(`${name}: x[${k}] = ${x[k]} must be finite`);
+  };
+  const checkOut = (what: string, a: Float64Array, len: number) => {
+    if (a.length < len) throw new RangeError(`${name}: ${what} must hold ${len} values, got ${a.length}`);
   };
   const eg = (theta: Float64Array, x: Float64Array, n: number, out: Float64Array, grad: Float64Array | null) => {
     const nb = (u * (u - 1)) / 2;
@@ -111,12 +116,12 @@ export function boltzmannMachineEnergy(machine: BoltzmannMachine): Energy {
     name,
     dim: u,
     paramDim: machine.paramDim,
-    energy(theta, x, n, out) { check(theta, x, n); eg(theta, x, n, out, null); return out; },
-    energyGrad(theta, x, n, uu, grad) { check(theta, x, n); eg(theta, x, n, uu, grad); },
+    energy(theta, x, n, out) { check(theta, x, n); checkOut('out', out, n); eg(theta, x, n, out, null); return out; },
+    energyGrad(theta, x, n, uu, grad) { check(theta, x, n); checkOut('u', uu, n); checkOut('grad', grad, n * u); eg(theta, x, n, uu, grad); },
     paramGrad(theta, x, n, weights, out) {
       check(theta, x, n);
       if (weights.length < n) throw new RangeError(`${name}: weights must hold ${n} values, got ${weights.length}`);
-      if (out.length < machine.paramDim) throw new RangeError(`${name}: out must hold ${machine.paramDim} values, got ${out.length}`);
+      checkOut('out', out, machine.paramDim);
       out.fill(0, 0, machine.paramDim);
       for (let w = 0; w < n; w++) accumulateParamGrad(machine, x, w * u, weights[w]!, out);
       return out;
@@ -202,6 +207,8 @@ export function clampedMoments(machine: BoltzmannMachine, theta: Float64Array, p
 
 /** 001 (6.1) exactly: ∂θ H(ρ*, ρ_θ) = E_*[∂θU] − E_θ[∂θU] into out (length p). */
 export function crossEntropyGradient(machine: BoltzmannMachine, theta: Float64Array, pData: Float64Array, out: Float64Array): Float64Array {
+  checkThetaBM('crossEntropyGradient', machine, theta);
+  checkOutParams('crossEntropyGradient', machine, out);
   const ex = boltzmannExact(machine, theta);
   const pos = clampedMoments(machine, theta, pData, ex);
   for (let k = 0; k < machine.paramDim; k++) out[k] = pos[k]! - ex.modelMoments[k]!;
@@ -233,6 +240,7 @@ export function klDataModel(machine: BoltzmannMachine, theta: Float64Array, pDat
  */
 export function cdExpectedGradient(machine: BoltzmannMachine, theta: Float64Array, pData: Float64Array, k: number, out: Float64Array): Float64Array {
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`cdExpectedGradient: k must be a non-negative integer, got ${k}`);
+  checkOutParams('cdExpectedGradient', machine, out);
   checkPData('cdExpectedGradient', machine, pData);
   const ex = boltzmannExact(machine, theta);
   const SV = 2 ** machine.visible, S = 2 ** machine.units;
@@ -323,8 +331,25 @@ export function gibbsSweeps(stream: Stream, machine: BoltzmannMachine, theta: Fl
   return out;
 }
 
+function checkOutParams(fn: string, machine: BoltzmannMachine, out: Float64Array): void {
+  if (out.length < machine.paramDim) throw new RangeError(`${fn}: out must hold p = ${machine.paramDim} values, got ${out.length}`);
+}
+
+/** Throws unless chains holds n configurations of V + H spins (±1). */
+function checkChains(fn: string, machine: BoltzmannMachine, chains: Float64Array, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${fn}: n (chains) must be a positive integer, got ${n}`);
+  const u = machine.units;
+  if (chains.length < n * u) throw new RangeError(`${fn}: chains must hold n·(V+H) = ${n * u} spins, got ${chains.length}`);
+  for (let k = 0; k < n * u; k++) {
+    const s = chains[k]!;
+    if (s !== 1 && s !== -1) throw new RangeError(`${fn}: chains[${Math.floor(k / u)}][${k % u}] = ${s} must be −1 or +1`);
+  }
+}
+
 /** N⁻¹ Σ_c ∂θU(X_c) over n chains (N×(V+H)). */
 export function chainMoments(machine: BoltzmannMachine, chains: Float64Array, n: number, out: Float64Array): Float64Array {
+  checkChains('chainMoments', machine, chains, n);
+  checkOutParams('chainMoments', machine, out);
   out.fill(0, 0, machine.paramDim);
   for (let c = 0; c < n; c++) accumulateParamGrad(machine, chains, c * machine.units, 1 / n, out);
   return out;
@@ -342,6 +367,7 @@ export interface ContrastiveEstimate {
  * line 9's difference (sign as a gradient of (6.1)): E_*[∂θU] (exact over the data, and over h | v) − N⁻¹ Σ ∂θU(X_k).
  */
 export function cdGradient(stream: Stream, machine: BoltzmannMachine, theta: Float64Array, data: Float64Array, m: number, options: { k: number; chains: number }): ContrastiveEstimate {
+  if (!Number.isInteger(options.k) || options.k < 1) throw new RangeError(`cdGradient: k must be a positive integer, got ${options.k}`);
   const pData = dataDistribution(machine, data, m);
   const x0 = initChainsAtData(stream, machine, theta, data, m, options.chains);
   const negatives = gibbsSweeps(stream, machine, theta, x0, options.chains, options.k, x0);
@@ -353,6 +379,8 @@ export function cdGradient(stream: Stream, machine: BoltzmannMachine, theta: Flo
 
 /** PCD's estimate at the persistent chains, 001 Alg. 2 line 4 (as a gradient of (6.1)): E_*[∂θU] − N⁻¹ Σ ∂θU(X). */
 export function pcdGradient(machine: BoltzmannMachine, theta: Float64Array, pData: Float64Array, chains: Float64Array, n: number, out: Float64Array): Float64Array {
+  checkChains('pcdGradient', machine, chains, n);
+  checkOutParams('pcdGradient', machine, out);
   const pos = clampedMoments(machine, theta, pData);
   chainMoments(machine, chains, n, out);
   for (let j = 0; j < machine.paramDim; j++) out[j] = pos[j]! - out[j]!;

@@ -222,6 +222,8 @@ export function fokkerPlanckStepper2d(op: FokkerPlanck2d, dt: number, scheme: Fo
   if (scheme === 'explicit') {
     const a = new Float64Array(N);
     return (rho, out) => {
+      checkLength(name, 'rho', rho, N);
+      checkLength(name, 'out', out, N);
       fokkerPlanckApply2d(op, rho, a);
       for (let k = 0; k < N; k++) out[k] = rho[k]! + dt * a[k]!; // explicit Euler
       return out;

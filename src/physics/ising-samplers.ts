@@ -11,7 +11,12 @@
  */
 import type { Stream } from '../rng/stream.js';
 import { uniform, uniformInt } from '../rng/uniform.js';
-import { checkEnumerable, checkSpins, isingLocalField, type IsingModel, type Spins } from './ising.js';
+import { checkEnumerable, checkSite, checkSpins, localFieldUnchecked, type IsingModel, type Spins } from './ising.js';
+
+function checkOut(fn: string, out: Spins, n: number): void {
+  if (!(out instanceof Int8Array || out instanceof Float64Array)) throw new TypeError(`${fn}: out must be an Int8Array or a Float64Array`);
+  if (out.length !== n) throw new RangeError(`${fn}: out must hold ${n} spins, got ${out.length}`);
+}
 
 /** Which single-spin kernel. */
 export type SpinUpdateRule = 'heat-bath' | 'metropolis';
@@ -32,9 +37,8 @@ function upProbability(beta: number, f: number): number {
   return e / (1 + e);
 }
 
-/** The probability that the kernel flips spin i of the current configuration. */
-export function flipProbability(rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number): number {
-  const f = isingLocalField(model, spins, i);
+function flipProbabilityUnchecked(rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number): number {
+  const f = localFieldUnchecked(model, spins, i);
   const s = spins[i]!;
   if (rule === 'heat-bath') {
     const up = upProbability(beta, f);
@@ -44,14 +48,33 @@ export function flipProbability(rule: SpinUpdateRule, model: IsingModel, beta: n
   return dU <= 0 ? 1 : Math.exp(-beta * dU); // min(1, e^{−βΔU})
 }
 
+function spinUpdateUnchecked(rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number, u: number): number {
+  if (rule === 'heat-bath') return u < upProbability(beta, localFieldUnchecked(model, spins, i)) ? 1 : -1;
+  const s = spins[i]!;
+  return u < flipProbabilityUnchecked('metropolis', model, beta, spins, i) ? -s : s;
+}
+
+function checkSiteArgs(fn: string, rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number): void {
+  checkRule(fn, rule);
+  checkBeta(fn, beta);
+  checkSite(fn, model, i);
+  checkSpins(fn, 'spins', spins, model.n);
+}
+
+/** The probability that the kernel flips spin i of the current configuration. */
+export function flipProbability(rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number): number {
+  checkSiteArgs('flipProbability', rule, model, beta, spins, i);
+  return flipProbabilityUnchecked(rule, model, beta, spins, i);
+}
+
 /**
  * The new value of spin i given the uniform u ∈ [0, 1): heat bath sets +1 iff u < σ(2βf_i); Metropolis flips iff
  * u < min(1, e^{−βΔU_i}). Writes nothing; returns −1 or +1.
  */
 export function spinUpdate(rule: SpinUpdateRule, model: IsingModel, beta: number, spins: Spins, i: number, u: number): number {
-  if (rule === 'heat-bath') return u < upProbability(beta, isingLocalField(model, spins, i)) ? 1 : -1;
-  const s = spins[i]!;
-  return u < flipProbability('metropolis', model, beta, spins, i) ? -s : s;
+  checkSiteArgs('spinUpdate', rule, model, beta, spins, i);
+  if (!(u >= 0 && u < 1)) throw new RangeError(`spinUpdate: u = ${u} must be in [0, 1)`);
+  return spinUpdateUnchecked(rule, model, beta, spins, i, u);
 }
 
 export interface SweepInfo {
@@ -68,11 +91,11 @@ export function isingSweep(stream: Stream, model: IsingModel, beta: number, spin
   checkRule(fn, rule);
   checkBeta(fn, beta);
   checkSpins(fn, 'spins', spins, model.n);
-  if (out.length !== model.n) throw new RangeError(`${fn}: out must hold ${model.n} spins, got ${out.length}`);
+  checkOut(fn, out, model.n);
   if (out !== spins) out.set(spins);
   let flips = 0;
   for (let i = 0; i < model.n; i++) {
-    const v = spinUpdate(rule, model, beta, out, i, uniform(stream));
+    const v = spinUpdateUnchecked(rule, model, beta, out, i, uniform(stream));
     if (v !== out[i]) { out[i] = v; flips++; }
   }
   return { flips };
@@ -85,12 +108,12 @@ export function isingRandomScan(stream: Stream, model: IsingModel, beta: number,
   checkBeta(fn, beta);
   checkSpins(fn, 'spins', spins, model.n);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`${fn}: steps must be a non-negative integer, got ${steps}`);
-  if (out.length !== model.n) throw new RangeError(`${fn}: out must hold ${model.n} spins, got ${out.length}`);
+  checkOut(fn, out, model.n);
   if (out !== spins) out.set(spins);
   let flips = 0;
   for (let t = 0; t < steps; t++) {
     const i = uniformInt(stream, model.n);
-    const v = spinUpdate(rule, model, beta, out, i, uniform(stream));
+    const v = spinUpdateUnchecked(rule, model, beta, out, i, uniform(stream));
     if (v !== out[i]) { out[i] = v; flips++; }
   }
   return { flips };
@@ -110,13 +133,13 @@ export function siteKernelMatrix(model: IsingModel, beta: number, i: number, rul
   checkRule(fn, rule);
   checkBeta(fn, beta);
   checkMatrixSize(fn, model.n);
-  if (!Number.isInteger(i) || i < 0 || i >= model.n) throw new RangeError(`${fn}: site i = ${i} must be an integer in [0, ${model.n})`);
+  checkSite(fn, model, i);
   const n = model.n, S = 2 ** n, bit = 2 ** i;
   const P = new Float64Array(S * S);
   const x = new Int8Array(n).fill(-1);
   for (let k = 0; k < S; k++) {
     if (k > 0) for (let j = 0; j < n; j++) { if (x[j] === -1) { x[j] = 1; break; } x[j] = -1; }
-    const q = flipProbability(rule, model, beta, x, i);
+    const q = flipProbabilityUnchecked(rule, model, beta, x, i);
     const other = x[i]! > 0 ? k - bit : k + bit;
     P[k * S + other] = q;
     P[k * S + k] = 1 - q;

@@ -122,8 +122,20 @@ export function checkSpins(fn: string, what: string, spins: Spins, n: number): v
   }
 }
 
+/** Throws unless i is a spin index of the model. */
+export function checkSite(fn: string, model: IsingModel, i: number): void {
+  if (!(Number.isInteger(i) && i >= 0 && i < model.n)) throw new RangeError(`${fn}: site i = ${i} must be an integer in [0, ${model.n})`);
+}
+
 /** The local field f_i = Σ_j J_ij x_j + μ h_i, so that U changes by 2 x_i f_i when spin i flips. */
 export function isingLocalField(model: IsingModel, spins: Spins, i: number): number {
+  checkSite('isingLocalField', model, i);
+  checkSpins('isingLocalField', 'spins', spins, model.n);
+  return localFieldUnchecked(model, spins, i);
+}
+
+/** isingLocalField without the argument checks (the samplers' inner loop, after they have checked once). */
+export function localFieldUnchecked(model: IsingModel, spins: Spins, i: number): number {
   const { offset, index, coupling } = model;
   let f = model.field[i]!;
   for (let k = offset[i]!, end = offset[i + 1]!; k < end; k++) f += coupling[k]! * spins[index[k]!]!;
@@ -152,6 +164,7 @@ export function isingEnergy(model: IsingModel, spins: Spins): number {
 
 /** The magnetization per spin m = N⁻¹ Σ_i x_i. */
 export function magnetization(spins: Spins): number {
+  if (spins.length === 0) throw new RangeError('magnetization: spins must hold at least one spin');
   let s = 0;
   for (let i = 0; i < spins.length; i++) s += spins[i]!;
   return s / spins.length;
@@ -159,12 +172,17 @@ export function magnetization(spins: Spins): number {
 
 /** Writes the spins of state k (x_i = +1 iff bit i of k is set) into out. */
 export function spinsOfState(k: number, n: number, out: Spins): Spins {
+  if (!Number.isInteger(n) || n < 1 || n > 52) throw new RangeError(`spinsOfState: n must be an integer in [1, 52], got ${n}`);
+  if (!(Number.isInteger(k) && k >= 0 && k < 2 ** n)) throw new RangeError(`spinsOfState: state k = ${k} must be an integer in [0, 2^${n})`);
+  if (out.length < n) throw new RangeError(`spinsOfState: out must hold n = ${n} spins, got ${out.length}`);
   for (let i = 0; i < n; i++) out[i] = (Math.floor(k / 2 ** i) % 2) === 1 ? 1 : -1;
   return out;
 }
 
 /** The index k of a configuration (inverse of spinsOfState). */
 export function stateOfSpins(spins: Spins): number {
+  if (spins.length < 1 || spins.length > 52) throw new RangeError(`stateOfSpins: spins must hold 1 … 52 spins, got ${spins.length}`);
+  checkSpins('stateOfSpins', 'spins', spins, spins.length);
   let k = 0;
   for (let i = spins.length - 1; i >= 0; i--) k = 2 * k + (spins[i]! > 0 ? 1 : 0);
   return k;

@@ -82,6 +82,9 @@ export function gibbsLaw(energies: ArrayLike<number>, beta: number, weights: Arr
 /** −Σ w_k π_k log π_k (terms with π_k = 0 contribute 0). */
 export function entropyOf(density: ArrayLike<number>, weights: ArrayLike<number> = ones(density.length)): number {
   if (weights.length !== density.length) throw new RangeError(`entropyOf: weights must hold ${density.length} values, got ${weights.length}`);
+  for (let k = 0; k < weights.length; k++) {
+    if (!(Number.isFinite(weights[k]!) && weights[k]! > 0)) throw new RangeError(`entropyOf: weights[${k}] = ${weights[k]} must be finite and > 0`);
+  }
   let h = 0;
   for (let k = 0; k < density.length; k++) {
     const p = density[k]!;
@@ -99,6 +102,8 @@ export function monotoneRoot(f: (x: number) => number, lo: number, hi: number, o
   const fn = 'monotoneRoot';
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new RangeError(`${fn}: the bracket [lo, hi] must be finite with lo < hi, got [${lo}, ${hi}]`);
   const tol = options.tol ?? 1e-15, maxIter = options.maxIter ?? 400;
+  if (!(Number.isFinite(tol) && tol > 0)) throw new RangeError(`${fn}: tol = ${tol} must be finite and > 0`);
+  if (!(Number.isInteger(maxIter) && maxIter >= 1)) throw new RangeError(`${fn}: maxIter = ${maxIter} must be a positive integer`);
   let flo = f(lo), fhi = f(hi);
   if (Number.isNaN(flo) || Number.isNaN(fhi)) throw new RangeError(`${fn}: f is NaN at the bracket ends (f(${lo}) = ${flo}, f(${hi}) = ${fhi})`);
   if (flo === 0) return lo;
@@ -174,7 +179,7 @@ export function uniformMaxEntropy(a: number, b: number): { density: number; lamb
 export function uniformMaxEntropyOnRule(rule: QuadratureRule): { density: number; lambda0: number; entropy: number } {
   let total = 0;
   for (let k = 0; k < rule.weights.length; k++) {
-    if (!(rule.weights[k]! > 0)) throw new RangeError(`uniformMaxEntropyOnRule: rule.weights[${k}] = ${rule.weights[k]} must be > 0`);
+    if (!(Number.isFinite(rule.weights[k]!) && rule.weights[k]! > 0)) throw new RangeError(`uniformMaxEntropyOnRule: rule.weights[${k}] = ${rule.weights[k]} must be finite and > 0`);
     total += rule.weights[k]!;
   }
   const c = (l0: number) => total * Math.exp(l0 - 1) - 1; // I0[ρ] − 1
@@ -186,6 +191,8 @@ export function uniformMaxEntropyOnRule(rule: QuadratureRule): { density: number
 /** The Helmholtz free energy F = Ū − T·H of any law (Lemma 5.1); equals −T log Z only at equilibrium (5.12). */
 export function helmholtzFreeEnergy(meanEnergy: number, entropy: number, T: number): number {
   if (!(Number.isFinite(T) && T > 0)) throw new RangeError(`helmholtzFreeEnergy: T = ${T} must be finite and > 0`);
+  if (!Number.isFinite(meanEnergy)) throw new RangeError(`helmholtzFreeEnergy: meanEnergy = ${meanEnergy} must be finite`);
+  if (!Number.isFinite(entropy)) throw new RangeError(`helmholtzFreeEnergy: entropy = ${entropy} must be finite`);
   return meanEnergy - T * entropy;
 }
 

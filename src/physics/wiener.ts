@@ -28,6 +28,7 @@ export function wienerDensity(t: number, x: Float64Array, n: number, out: Float6
  */
 export function wienerCellAverages(grid: Grid1d, t: number, out: Float64Array, x0 = 0): Float64Array {
   if (!(Number.isFinite(t) && t > 0)) throw new RangeError(`wienerCellAverages: t must be finite and > 0, got ${t}`);
+  if (!Number.isFinite(x0)) throw new RangeError(`wienerCellAverages: x0 must be finite, got ${x0}`);
   if (out.length < grid.n) throw new RangeError(`wienerCellAverages: out must hold n = ${grid.n} values, got ${out.length}`);
   const s = Math.sqrt(t);
   let prev = normalCdf((grid.lower - x0) / s);
