@@ -7,8 +7,9 @@
  * slack). Then sup|F_n − F_FP| ≤ sup|F_n − Φ_EM| + δ, and P(sup|F_n − Φ_EM| > ε_α) ≤ α (DKW), so asserting
  * sup|F_n − F_FP| ≤ ε_α + δ has false-failure probability ≤ α = 1e-7 (registered). δ itself is asserted small
  * (≤ ε_α/4): that is the deterministic agreement of the FP solution with the SDE up to EM's bias. Negative controls use
- * the same draws' construction with a wrong factor and assert sup|F_n − F_FP| > ε_α + δ (α: chance the wrong law
- * passes, which is far smaller than 1e-7 at the measured distances).
+ * the same draws' construction with a wrong factor and assert sup|F_n − F_FP| > ε_α + δ; each control's power is
+ * checked exactly first (the wrong EM law, Gaussian in closed form, is > 2ε_α + δ from F_FP), so a correct
+ * implementation fails a control with probability ≤ α.
  */
 import { describe, expect, it } from 'vitest';
 import { cellCdf1d, fokkerPlanck1d, fokkerPlanckEvolve1d, grid1d, interiorFaces1d, type Grid1d } from '../../src/physics/fokker-planck.js';
@@ -72,6 +73,18 @@ function fpCdf(lambda: number, D: number, T: number, m0: number, s0: number): { 
   return { F: cellCdf1d(g, rho), maxDensity };
 }
 
+/**
+ * A control's power, exactly: the wrong EM law N(m, v) lies more than 2ε + δ from F_FP (grid sup, a lower bound on the
+ * true sup, no slack added), so sup|F_n − F_FP| ≥ sup|Φ_wrong − F_FP| − sup|F_n − Φ_wrong| > ε + δ except with
+ * probability ≤ α (DKW on the wrong law's own draws).
+ */
+function expectPower(name: string, F: (x: number) => number, m: number, v: number, delta: number): void {
+  const eps = dkwEpsilon(N, alphaOf(name)), M = 40_000, dx = 12 / M, s = Math.sqrt(v);
+  let sup = 0;
+  for (let i = 0; i <= M; i++) sup = Math.max(sup, Math.abs(normalCdf((-6 + i * dx - m) / s) - F(-6 + i * dx)));
+  expect(sup, `control power: the wrong law is only ${sup} from F_FP (needs > 2ε + δ = ${2 * eps + delta})`).toBeGreaterThan(2 * eps + delta);
+}
+
 function check(name: string, samples: Float64Array, F: (x: number) => number, delta: number, expectInside: boolean): void {
   const eps = dkwEpsilon(N, alphaOf(name));
   const d = ksStatistic(samples, F);
@@ -99,6 +112,8 @@ describe('FP solution vs Euler–Maruyama particles (DKW, α = 1e-7)', () => {
     const name = "fokker-planck negative control: EM with √dt noise for √(2dt) leaves the FP solution's band";
     const [m, v] = emLaw(1, Math.SQRT2, dt, K, m0, s0 * s0);
     const delta = supDistance(fp.F, m, v, -6, 6, fp.maxDensity); // the band of the correct law, as above
+    const [mw, vw] = emLaw(1, 1, dt, K, m0, s0 * s0); // the wrong law, exactly
+    expectPower(name, fp.F, mw, vw, delta);
     check(name, emParticles(name, 1, 1, dt, K, m0, s0), fp.F, delta, false);
   });
 
@@ -120,6 +135,8 @@ describe('FP solution vs Euler–Maruyama particles (DKW, α = 1e-7)', () => {
     const name = 'fokker-planck negative control: without the ½ (−∇U dt + dW) the particles leave the FP path of p';
     const [m, v] = emLaw(lambda003, 1, dt, K3, 0, s * s);
     const delta = supDistance(fp3.F, m, v, -6, 6, fp3.maxDensity);
+    const [mw, vw] = emLaw(2 * lambda003, 1, dt, K3, 0, s * s); // the wrong law, exactly
+    expectPower(name, fp3.F, mw, vw, delta);
     check(name, emParticles(name, 2 * lambda003, 1, dt, K3, 0, s), fp3.F, delta, false);
   });
 });
