@@ -378,6 +378,9 @@ describe('score/objectives: bad input', () => {
     expect(() => implicitScoreMatching(model, new Float64Array(5), pts)).toThrow(/theta must have length 6/);
     expect(() => implicitScoreMatching(model, th, { ...pts, weights: Float64Array.of(1, -2) })).toThrow(/weights\[1\] = -2 must be finite and ≥ 0/);
     expect(() => explicitScoreMatching(model, th, pts, new Float64Array(3))).toThrow(/target must hold n·d = 4 values, got 3/);
+    expect(() => explicitScoreMatching(model, th, pts, Float64Array.of(0, 1, NaN, 0))).toThrow(/explicitScoreMatching: target\[2\] = NaN must be finite/);
+    expect(() => hutchinsonScoreMatchingWithProbes(model, th, pts, Float64Array.of(1, 1, -1, Infinity), 1)).toThrow(/hutchinsonScoreMatching: probes\[3\] = Infinity must be finite/);
+    expect(() => slicedScoreMatchingWithProjections(model, th, pts, Float64Array.of(NaN, 1, -1, 1), 1)).toThrow(/slicedScoreMatching: projections\[0\] = NaN must be finite/);
     expect(() => implicitScoreMatching(model, th, pts, new Float64Array(2))).toThrow(/gradOut must hold 6 values, got 2/);
     expect(() => hutchinsonScoreMatchingWithProbes(model, th, pts, new Float64Array(6), 2)).toThrow(/probes must hold n·m·d = 8 values, got 6/);
     expect(() => hutchinsonScoreMatching(streamFromKey(keyFromSeed(1)), model, th, pts, { probes: 0 })).toThrow(/options.probes must be a positive integer/);
@@ -389,5 +392,6 @@ describe('score/objectives: bad input', () => {
     const lp = (_x: Float64Array, n: number, out: Float64Array) => out.fill(0, 0, n);
     const lq = (_x: Float64Array, n: number, out: Float64Array) => out.fill(-Infinity, 0, n);
     expect(() => klDivergence(lp, lq, pts)).toThrow(/klDivergence: log ρ − log π at point 0 is Infinity/);
+    expect(() => klDivergence(lp, () => new Float64Array(1), pts)).toThrow(/klDivergence: logPi must return a Float64Array of n = 2 values/);
   });
 });

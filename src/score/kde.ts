@@ -128,6 +128,17 @@ function scaledDist2(kde: ParzenKde, x: Float64Array, q: number, i: number): num
   return s;
 }
 
+/** max_i [log w_i − |x_q − x_i|²/(2h²)] over the points with w_i > 0: the shift that keeps the Gaussian sums finite. */
+function gaussianLogShift(kde: ParzenKde, x: Float64Array, q: number): number {
+  let mx = -Infinity;
+  for (let i = 0; i < kde.n; i++) {
+    if (kde.weights[i]! === 0) continue;
+    const a = Math.log(kde.weights[i]!) - 0.5 * scaledDist2(kde, x, q, i);
+    if (a > mx) mx = a;
+  }
+  return mx;
+}
+
 /** log f̂(x_q) into out[q] for m query rows; −∞ outside the support of a compact kernel. */
 export function kdeLogDensity(kde: ParzenKde, x: Float64Array, m: number, out: Float64Array): Float64Array {
   checkQuery('kdeLogDensity', kde, x, m);
@@ -136,12 +147,7 @@ export function kdeLogDensity(kde: ParzenKde, x: Float64Array, m: number, out: F
   for (let q = 0; q < m; q++) {
     if (kde.kernel === 'gaussian') {
       // log Σ w_i e^{−r_i/2}, max-shifted
-      let mx = -Infinity;
-      for (let i = 0; i < kde.n; i++) {
-        if (kde.weights[i]! === 0) continue;
-        const a = Math.log(kde.weights[i]!) - 0.5 * scaledDist2(kde, x, q, i);
-        if (a > mx) mx = a;
-      }
+      const mx = gaussianLogShift(kde, x, q);
       let s = 0;
       for (let i = 0; i < kde.n; i++) {
         if (kde.weights[i]! === 0) continue;
@@ -181,12 +187,7 @@ export function kdeScore(kde: ParzenKde, x: Float64Array, m: number, out: Float6
     for (let j = 0; j < d; j++) out[o + j] = 0;
     if (kde.kernel === 'gaussian') {
       // Σ r_i (x_i − x)/h² with r = softmax(log w_i − |x − x_i|²/(2h²))
-      let mx = -Infinity;
-      for (let i = 0; i < kde.n; i++) {
-        if (kde.weights[i]! === 0) continue;
-        const a = Math.log(kde.weights[i]!) - 0.5 * scaledDist2(kde, x, q, i);
-        if (a > mx) mx = a;
-      }
+      const mx = gaussianLogShift(kde, x, q);
       let s = 0;
       for (let i = 0; i < kde.n; i++) {
         if (kde.weights[i]! === 0) continue;

@@ -53,6 +53,11 @@ function checkModel(name: string, model: ParametricScoreModel, theta: Float64Arr
   if (gradOut !== undefined) checkOutBuffer(name, 'gradOut', gradOut, model.paramDim);
 }
 
+/** Every entry of v finite (a NaN target or probe would otherwise propagate into the objective). */
+function checkFinite(name: string, what: string, v: Float64Array): void {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) throw new RangeError(`${name}: ${what}[${i}] = ${v[i]} must be finite`);
+}
+
 /** The score s = fn(x) of a bound score function, checked for shape and finiteness. */
 function evalScore(name: string, fn: ScoreFunction, x: Float64Array, n: number, d: number): Float64Array {
   const out = fn(x, n, new Float64Array(n * d));
@@ -77,6 +82,7 @@ export function explicitScoreMatching(
   const w = normalizedWeights(name, points);
   const { n, d } = points;
   if (!(target instanceof Float64Array) || target.length !== n * d) throw new RangeError(`${name}: target must hold n·d = ${n * d} values, got ${target.length}`);
+  checkFinite(name, 'target', target);
   const s = model.score(theta, points.x, n, new Float64Array(n * d));
   let loss = 0;
   for (let i = 0; i < n; i++) {
@@ -170,6 +176,7 @@ export function hutchinsonScoreMatchingWithProbes(
   const { n, d, x } = points;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: probes per point m must be a positive integer, got ${m}`);
   if (!(probes instanceof Float64Array) || probes.length !== n * m * d) throw new RangeError(`${name}: probes must hold n·m·d = ${n * m * d} values, got ${probes.length}`);
+  checkFinite(name, 'probes', probes);
   const s = model.score(theta, x, n, new Float64Array(n * d));
   const half = new Float64Array(n), means = new Float64Array(n), vars = new Float64Array(n), terms = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -238,6 +245,7 @@ export function slicedScoreMatchingWithProjections(
   const { n, d, x } = points;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: projections per point m must be a positive integer, got ${m}`);
   if (!(projections instanceof Float64Array) || projections.length !== n * m * d) throw new RangeError(`${name}: projections must hold n·m·d = ${n * m * d} values, got ${projections.length}`);
+  checkFinite(name, 'projections', projections);
   const s = model.score(theta, x, n, new Float64Array(n * d));
   const zero = new Float64Array(n), means = new Float64Array(n), vars = new Float64Array(n), terms = new Float64Array(m);
   const cot = gradOut === undefined ? null : new Float64Array(n * d); // Σ_j (w̄_i/m)(vᵀs) v: the cotangent of ½(vᵀs)²
@@ -379,6 +387,9 @@ export function klDivergence(logRho: LogDensityFunction, logPi: LogDensityFuncti
   const w = normalizedWeights(name, points);
   const n = points.n;
   const a = logRho(points.x, n, new Float64Array(n)), b = logPi(points.x, n, new Float64Array(n));
+  for (const [what, v] of [['logRho', a], ['logPi', b]] as const) {
+    if (!(v instanceof Float64Array) || v.length < n) throw new TypeError(`${name}: ${what} must return a Float64Array of n = ${n} values`);
+  }
   let s = 0;
   for (let i = 0; i < n; i++) {
     const t = a[i]! - b[i]!;
