@@ -44,21 +44,29 @@ function checkValue(name: string, what: string, x: number, v: number): void {
   if (Number.isNaN(v) || v === Infinity) throw new RangeError(`${name}: ${what}(${x}) = ${v} must be a log-density (finite or −∞)`);
 }
 
-/** −∫ ρ1 log ρ2 = Σ_k w_k ρ1(x_k) (−log ρ2(x_k)). +∞ where ρ1 > 0 and ρ2 = 0. */
-export function crossEntropy(logRho1: LogDensity1D, logRho2: LogDensity1D, rule: QuadratureRule): number {
-  checkRule('crossEntropy', rule);
+/**
+ * Σ_k w_k ρ1(x_k) term(log ρ1(x_k), log ρ2(x_k)) over the nodes where ρ1 > 0 (0 log 0 = 0); +∞ as soon as ρ1 > 0 and
+ * ρ2 = 0 at a node (both integrands below are +∞ there).
+ */
+function expectUnderRho1(name: string, logRho1: LogDensity1D, logRho2: LogDensity1D, rule: QuadratureRule, term: (l1: number, l2: number) => number): number {
+  checkRule(name, rule);
   let s = 0;
   for (let k = 0; k < rule.nodes.length; k++) {
     const x = rule.nodes[k]!;
     const l1 = logRho1(x);
-    checkValue('crossEntropy', 'logRho1', x, l1);
+    checkValue(name, 'logRho1', x, l1);
     if (l1 === -Infinity) continue;
     const l2 = logRho2(x);
-    checkValue('crossEntropy', 'logRho2', x, l2);
+    checkValue(name, 'logRho2', x, l2);
     if (l2 === -Infinity) return Infinity;
-    s -= rule.weights[k]! * Math.exp(l1) * l2; // 001 (2.5)
+    s += rule.weights[k]! * Math.exp(l1) * term(l1, l2);
   }
   return s;
+}
+
+/** −∫ ρ1 log ρ2 = Σ_k w_k ρ1(x_k) (−log ρ2(x_k)) — 001 (2.5). +∞ where ρ1 > 0 and ρ2 = 0. */
+export function crossEntropy(logRho1: LogDensity1D, logRho2: LogDensity1D, rule: QuadratureRule): number {
+  return expectUnderRho1('crossEntropy', logRho1, logRho2, rule, (_l1, l2) => -l2); // 001 (2.5)
 }
 
 /** H(ρ) = −∫ ρ log ρ — 001 (2.7). */
@@ -68,19 +76,7 @@ export function entropy(logRho: LogDensity1D, rule: QuadratureRule): number {
 
 /** D_KL(ρ1‖ρ2) = ∫ ρ1 log(ρ1/ρ2) — 001 (2.6). */
 export function klDivergence(logRho1: LogDensity1D, logRho2: LogDensity1D, rule: QuadratureRule): number {
-  checkRule('klDivergence', rule);
-  let s = 0;
-  for (let k = 0; k < rule.nodes.length; k++) {
-    const x = rule.nodes[k]!;
-    const l1 = logRho1(x);
-    checkValue('klDivergence', 'logRho1', x, l1);
-    if (l1 === -Infinity) continue;
-    const l2 = logRho2(x);
-    checkValue('klDivergence', 'logRho2', x, l2);
-    if (l2 === -Infinity) return Infinity;
-    s += rule.weights[k]! * Math.exp(l1) * (l1 - l2);
-  }
-  return s;
+  return expectUnderRho1('klDivergence', logRho1, logRho2, rule, (l1, l2) => l1 - l2); // 001 (2.6)
 }
 
 /** The correct Lemma 2.1 right-hand side: H(ρ1) + D_KL(ρ1‖ρ2) (= H(ρ1, ρ2)). */
