@@ -212,6 +212,10 @@ describe('latent GAN: the Gaussian generator and quadratic logistic discriminato
     expect(() => ganAlternating(streamFromKey(keyFromSeed(1)), data, f64(0, 0), f64(0, 0, 0), { iterations: 1, batchSize: 0, discriminatorSteps: 1, discriminatorRate: 0.1, generatorRate: 0.1 }))
       .toThrow(/batchSize must be a positive integer/);
     expect(() => ganValue(lStar, lStar, () => NaN, rx)).toThrow(/logitD\(.*\) is NaN/);
+    expect(() => ganValue(() => NaN, lStar, quadraticLogit(f64(0, 0, 0)), rx)).toThrow(/ganValue: a log-density at x = .* is NaN; it must be finite or −∞/);
+    expect(() => ganValueFromNoise(lStar, () => NaN, logStdNormal, quadraticLogit(f64(0, 0, 0)), rx, rz)).toThrow(/ganValueFromNoise: generator\(.*\) = NaN must be finite/);
+    expect(() => ganValueFromNoise(lStar, (z) => z, logStdNormal, () => NaN, rx, rz)).toThrow(/ganValueFromNoise: logitD\(.*\) is NaN/);
+    expect(() => ganPopulationGradients(() => NaN, f64(0, 0), f64(0, 0, 0), rx, rz, g, h)).toThrow(/ganPopulationGradients: logRhoStar\(.*\) = NaN must be finite or −∞/);
     expect(() => optimalDiscriminatorLogit(() => -Infinity, () => -Infinity)(0)).toThrow(/outside Supp/);
   });
 });

@@ -38,8 +38,10 @@ function logSigmoid(t: number): number {
   return -softplus(-t);
 }
 
-/** ρ(x) log σ(±t(x)) with the convention 0 · log 0 = 0. */
-function weighted(logRho: number, logD: number): number {
+/** ρ(x) log σ(±t(x)) with the convention 0 · log 0 = 0; a NaN or +∞ log-density or a NaN logit is an error. */
+function weighted(name: string, x: number, logRho: number, logD: number): number {
+  if (Number.isNaN(logRho) || logRho === Infinity) throw new RangeError(`${name}: a log-density at x = ${x} is ${logRho}; it must be finite or −∞`);
+  if (Number.isNaN(logD)) throw new RangeError(`${name}: logitD(${x}) is NaN`);
   if (logRho === -Infinity) return 0;
   return Math.exp(logRho) * logD;
 }
@@ -51,7 +53,7 @@ export function ganValue(logRhoStar: LogDensity1D, logRhoG: LogDensity1D, logitD
   for (let k = 0; k < rule.nodes.length; k++) {
     const x = rule.nodes[k]!, t = logitD(x);
     if (Number.isNaN(t)) throw new RangeError(`ganValue: logitD(${x}) is NaN`);
-    v += rule.weights[k]! * (weighted(logRhoStar(x), logSigmoid(t)) + weighted(logRhoG(x), logSigmoid(-t)));
+    v += rule.weights[k]! * (weighted('ganValue', x, logRhoStar(x), logSigmoid(t)) + weighted('ganValue', x, logRhoG(x), logSigmoid(-t)));
   }
   return v;
 }
@@ -68,10 +70,17 @@ export function ganValueFromNoise(
   checkRule('ganValueFromNoise (x)', ruleX);
   checkRule('ganValueFromNoise (z)', ruleZ);
   let v = 0;
-  for (let k = 0; k < ruleX.nodes.length; k++) v += ruleX.weights[k]! * weighted(logRhoStar(ruleX.nodes[k]!), logSigmoid(logitD(ruleX.nodes[k]!)));
+  const name = 'ganValueFromNoise';
+  for (let k = 0; k < ruleX.nodes.length; k++) {
+    const x = ruleX.nodes[k]!;
+    v += ruleX.weights[k]! * weighted(name, x, logRhoStar(x), logSigmoid(logitD(x)));
+  }
   for (let k = 0; k < ruleZ.nodes.length; k++) {
-    const z = ruleZ.nodes[k]!;
-    v += ruleZ.weights[k]! * weighted(logRhoZ(z), logSigmoid(-logitD(generator(z))));
+    const z = ruleZ.nodes[k]!, y = generator(z);
+    if (!Number.isFinite(y)) throw new RangeError(`${name}: generator(${z}) = ${y} must be finite`);
+    const t = logitD(y);
+    if (Number.isNaN(t)) throw new RangeError(`${name}: logitD(${y}) is NaN`);
+    v += ruleZ.weights[k]! * weighted(name, z, logRhoZ(z), logSigmoid(-t));
   }
   return v;
 }
@@ -212,6 +221,7 @@ export function ganPopulationGradients(
   let v = 0, d0 = 0, d1 = 0, d2 = 0, g0 = 0, g1 = 0;
   for (let k = 0; k < ruleX.nodes.length; k++) {
     const xi = ruleX.nodes[k]!, lr = logRhoStar(xi);
+    if (Number.isNaN(lr) || lr === Infinity) throw new RangeError(`${name}: logRhoStar(${xi}) = ${lr} must be finite or −∞`);
     if (lr === -Infinity) continue;
     const w = ruleX.weights[k]! * Math.exp(lr);
     const t = w0 + xi * (w1 + w2 * xi);

@@ -20,8 +20,7 @@ import { cholesky, choleskyLogDet, choleskySolve } from '../linalg/dense.js';
 import { normals } from '../rng/normal.js';
 import type { Stream } from '../rng/stream.js';
 import type { Optimizer } from '../training/optimizers.js';
-
-const LOG_2PI = Math.log(2 * Math.PI);
+import { LOG_2PI } from '../energies/validate.js';
 
 /** The shape of a linear-Gaussian VAE and the offsets of its blocks in the flat parameter vector. */
 export interface LinearGaussianVae {
