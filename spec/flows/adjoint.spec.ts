@@ -14,15 +14,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adjointBackward, adjointGradients, adjointRhs, discreteGradients, discreteLoss, type LossGradient } from '../../src/flows/adjoint.js';
 import { DORMAND_PRINCE_TABLEAU, EULER_TABLEAU, RK4_TABLEAU, dormandPrince, explicitRungeKutta, rk4, type OdeRhs } from '../../src/flows/ode.js';
-import { initMlpField, linearField, mlpField, mlpFieldLayout, neuralOdeRhs } from '../../src/flows/neural-ode.js';
+import { linearField, neuralOdeRhs } from '../../src/flows/neural-ode.js';
 import { symmetricFunction } from '../../src/linalg/dense.js';
 import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
+import { maxAbs, maxAbsDiff, randomMlpField } from './_fields.js';
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
-const maxAbs = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
 /** Euclidean distance (y may be shorter: missing entries count as 0). */
 const l2 = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += (x[i]! - (y[i] ?? 0)) ** 2; return Math.sqrt(s); };
-const maxAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!)); return m; };
 
 /** L(z) = Σ_i w_i z_i + ½|z|²: ∂L/∂z = w + z. */
 const lossWith = (w: Float64Array): LossGradient => (z, g) => {
@@ -32,13 +31,7 @@ const lossWith = (w: Float64Array): LossGradient => (z, g) => {
 };
 
 function mlpProblem(seed: number, d: number, H: number) {
-  const rng = streamFromKey(keyFromSeed(seed));
-  const field = mlpField({ dim: d, hidden: H });
-  const theta = initMlpField(rng, field, H, new Float64Array(field.paramDim), 1.2);
-  const L = mlpFieldLayout(d, H);
-  const b = normals(rng, new Float64Array(H + d));
-  for (let k = 0; k < H; k++) theta[L.b1 + k] = 0.5 * b[k]!;
-  for (let i = 0; i < d; i++) theta[L.b2 + i] = 0.3 * b[H + i]!;
+  const { field, theta, rng } = randomMlpField(seed, d, H, 1.2, 0.3);
   const z0 = normals(rng, new Float64Array(d));
   const w = normals(rng, new Float64Array(d));
   return { field, theta, z0, loss: lossWith(w) };

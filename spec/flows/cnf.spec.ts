@@ -19,34 +19,17 @@ import { standardNormalLogDensity } from '../../src/flows/layers.js';
 const logN = (z: Float64Array): number => standardNormalLogDensity(z, 1, z.length, new Float64Array(1))[0]!;
 import { dormandPrince, euler, rk4, type OdeSolver } from '../../src/flows/ode.js';
 import type { VectorField } from '../../src/flows/neural-ode.js';
-import { initMlpField, linearField, mlpField, mlpFieldLayout } from '../../src/flows/neural-ode.js';
+import { linearField } from '../../src/flows/neural-ode.js';
 import { symmetricFunction } from '../../src/linalg/dense.js';
 import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
 import { simpson } from '../../src/stats/quadrature.js';
 import { testStream } from '../_support/seed.js';
 import { alphaOf, expectWithinSE, zFor } from '../_support/stat.js';
+import { allSigns, maxAbs, randomMlpField } from './_fields.js';
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
-const maxAbs = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
 
-function mlpProblem(seed: number, d: number, H: number, scale = 1.5) {
-  const rng = streamFromKey(keyFromSeed(seed));
-  const field = mlpField({ dim: d, hidden: H });
-  const theta = initMlpField(rng, field, H, new Float64Array(field.paramDim), scale);
-  const L = mlpFieldLayout(d, H);
-  const b = normals(rng, new Float64Array(H + d));
-  for (let k = 0; k < H; k++) theta[L.b1 + k] = 0.5 * b[k]!;
-  for (let i = 0; i < d; i++) theta[L.b2 + i] = 0.5 * b[H + i]!;
-  return { field, theta, rng };
-}
-
-/** All 2^d sign vectors, row-major. */
-function allSigns(d: number): Float64Array {
-  const m = 1 << d;
-  const p = new Float64Array(m * d);
-  for (let k = 0; k < m; k++) for (let i = 0; i < d; i++) p[k * d + i] = (k >> i) & 1 ? 1 : -1;
-  return p;
-}
+const mlpProblem = (seed: number, d: number, H: number, scale = 1.5) => randomMlpField(seed, d, H, scale);
 
 describe('cnf: linear ODE dz/dt = Az (exact oracle)', () => {
   it('log-density change is exactly −t·tr(A) for Euler, RK4 and Dormand–Prince, forward and backward', () => {

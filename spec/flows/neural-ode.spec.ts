@@ -10,24 +10,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dormandPrince, rk4, solveOde } from '../../src/flows/ode.js';
-import { initMlpField, linearField, mlpField, mlpFieldLayout, neuralOdeFlow, neuralOdeRhs } from '../../src/flows/neural-ode.js';
+import { initMlpField, linearField, mlpField, neuralOdeFlow, neuralOdeRhs } from '../../src/flows/neural-ode.js';
 import { symmetricFunction } from '../../src/linalg/dense.js';
 import { keyFromSeed, normals, streamFromKey } from '../../src/rng/index.js';
+import { maxAbs, maxAbsDiff, randomMlpField } from './_fields.js';
 
-const maxAbs = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
-const maxAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!)); return m; };
 const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!; return s; };
 
 /** A random MLP field problem from an integer seed (the project's RNG; fast-check only picks seed and sizes). */
 function mlpProblem(seed: number, d: number, H: number) {
-  const rng = streamFromKey(keyFromSeed(seed));
-  const field = mlpField({ dim: d, hidden: H });
-  const theta = initMlpField(rng, field, H, new Float64Array(field.paramDim), 1.5);
-  // non-zero biases too
-  const L = mlpFieldLayout(d, H);
-  const b = normals(rng, new Float64Array(H + d));
-  for (let k = 0; k < H; k++) theta[L.b1 + k] = 0.5 * b[k]!;
-  for (let i = 0; i < d; i++) theta[L.b2 + i] = 0.5 * b[H + i]!;
+  const { field, theta, rng } = randomMlpField(seed, d, H, 1.5);
   const z = normals(rng, new Float64Array(d)), v = normals(rng, new Float64Array(d)), a = normals(rng, new Float64Array(d));
   const t = 2 * (normals(rng, new Float64Array(1))[0]!);
   return { field, theta, z, v, a, t };

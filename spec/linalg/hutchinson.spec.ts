@@ -11,6 +11,7 @@ import { drawProbes, hutchinsonTerms, hutchinsonTrace, hutchinsonVariance, type 
 import { keyFromSeed, streamFromKey } from '../../src/rng/index.js';
 import { testStream } from '../_support/seed.js';
 import { alphaOf, expectWithinSE, zFor } from '../_support/stat.js';
+import { allSigns } from '../flows/_fields.js';
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 
@@ -28,13 +29,6 @@ const mv = (a: Float64Array, d: number) => (v: Float64Array, out: Float64Array):
 };
 const absSum = (a: Float64Array): number => { let s = 0; for (let i = 0; i < a.length; i++) s += Math.abs(a[i]!); return s; };
 
-/** All 2^d sign vectors, row-major. */
-function allSigns(d: number): Float64Array {
-  const m = 1 << d;
-  const p = new Float64Array(m * d);
-  for (let k = 0; k < m; k++) for (let i = 0; i < d; i++) p[k * d + i] = (k >> i) & 1 ? 1 : -1;
-  return p;
-}
 
 /** Product 3-node Gauss–Hermite rule for N(0, I_d): nodes 0, ±√3, weights 2/3, 1/6, 1/6 per axis. */
 function gaussHermite3(d: number): { nodes: Float64Array; weights: Float64Array; m: number } {
