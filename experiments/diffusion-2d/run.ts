@@ -58,6 +58,8 @@ export const diffusion2dConfigSchema = strict({
     steps: z.number().int().positive(),
     batchSize: z.number().int().positive(),
     learningRate: z.number().positive(),
+    /** cosine decay of the Adam step size down to this value at the last step (default: constant) */
+    finalLearningRate: z.number().nonnegative().optional(),
   }),
   ddpm: strict({
     schedule: z.discriminatedUnion('kind', [
@@ -80,6 +82,9 @@ export const diffusion2dConfigSchema = strict({
   plotPoints: z.number().int().positive().default(1000),
   seed: z.number().int().nonnegative().default(1),
 }).superRefine((c, ctx) => {
+  if (c.training.finalLearningRate !== undefined && c.training.finalLearningRate > c.training.learningRate) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'finalLearningRate'], message: `finalLearningRate must be ≤ learningRate = ${c.training.learningRate}` });
+  }
   if (!(c.ncsn.sigmaMax > c.ncsn.sigmaMin)) ctx.addIssue({ code: 'custom', path: ['ncsn', 'sigmaMin'], message: `sigmaMin must be < sigmaMax = ${c.ncsn.sigmaMax}, got ${c.ncsn.sigmaMin}` });
   for (const key of ['datasets', 'methods'] as const) {
     if (new Set(c[key]).size !== c[key].length) ctx.addIssue({ code: 'custom', path: [key], message: `${key} must not repeat` });
@@ -249,6 +254,7 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
       const tTrain = performance.now();
       const { losses: l } = trainMlp(streamFromKey(foldIn(mKey, 1)), mlp, (s) => make(s), {
         steps: config.training.steps, learningRate: config.training.learningRate,
+        ...(config.training.finalLearningRate === undefined ? {} : { finalLearningRate: config.training.finalLearningRate }),
       });
       const trainSeconds = (performance.now() - tTrain) / 1000;
       const tSample = performance.now();
