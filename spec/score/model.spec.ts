@@ -13,6 +13,8 @@ import {
   gaussianMixtureScoreModel, linearScoreModel, linearScoreTheta, mixtureScoreTheta, type ParametricScoreModel,
 } from '../../src/score/model.js';
 
+// Central differences at δ = 1e-6 of smooth O(1)–O(10) functions: rounding ~1e-16·|f|/δ ≈ 1e-9, truncation δ²|f'''|/6 ≈ 1e-11;
+// the relative bound 1e-6 is three orders above both and far below any wrong derivative (an O(1) error).
 const DELTA = 1e-6;
 const close = (a: number, b: number, tol: number, what: string) =>
   expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThan(tol * (1 + Math.abs(b)));
