@@ -151,7 +151,7 @@ export interface HopfieldRecall {
   readonly state: Int8Array;
   /** sweeps (async) or steps (sync) taken */
   readonly sweeps: number;
-  /** whether a fixed point (async) or a fixed point / period-2 cycle (sync) was reached within maxSweeps */
+  /** whether a fixed point was reached within maxSweeps (a synchronous period-2 cycle stops the run with false) */
   readonly converged: boolean;
 }
 
