@@ -50,6 +50,11 @@ describe('flows/affine', () => {
     expect(() => affineLayer(0)).toThrow('affineLayer: d must be a positive integer, got 0');
   });
 
+  it('affineMatrix rejects a bad d or a short θ by name', () => {
+    expect(() => affineMatrix(0, new Float64Array(2))).toThrow('affineMatrix: d must be a positive integer, got 0');
+    expect(() => affineMatrix(2, new Float64Array(3))).toThrow('affineMatrix: theta must be a Float64Array holding d·d = 4 values (the packed L U), got 3');
+  });
+
   it('initialParams is the identity up to 1e-2 perturbations of L and b, with U_ii = 1', () => {
     const L = affineLayer(3);
     const th = L.initialParams(streamFromKey(keyFromSeed(1)), new Float64Array(L.paramDim));

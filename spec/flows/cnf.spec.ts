@@ -314,5 +314,8 @@ describe('cnf: bad input', () => {
     expect(() => cnfLogDensity(s, field, A, (_z, _n, _d, out) => out.fill(NaN), x, 1)).toThrow(/cnfLogDensity: baseLogDensity returned NaN for row 0/);
     expect(() => cnfRhs(field, A, { kind: 'hutchinson', probes: Float64Array.of(1, NaN), m: 1 })).toThrow(/cnfRhs: trace.probes\[1\] = NaN must be finite/);
     expect(() => ffjordLogDensity(streamFromKey(keyFromSeed(1)), s, field, A, standardNormalLogDensity, x, 1, { probes: 0 })).toThrow(/ffjordLogDensity: options.probes must be a positive integer/);
+    expect(() => jacobianTrace(field, A, 0, Float64Array.of(1))).toThrow('jacobianTrace: z must hold d = 2 values, got 1');
+    expect(() => hutchinsonJacobianTrace(field, A, 0, x, Float64Array.of(1, 1), 2)).toThrow('hutchinsonJacobianTrace: probes must hold m·d = 4 values, got 2');
+    expect(() => hutchinsonJacobianTrace(field, A, 0, x, Float64Array.of(1, 1), 0)).toThrow('hutchinsonJacobianTrace: m must be a positive integer, got 0');
   });
 });

@@ -121,5 +121,7 @@ describe('flows/planar', () => {
     const L = planarLayer(2);
     expect(() => L.forward(Float64Array.of(1, 1, 0, 0, 0), new Float64Array(2), 1, new Float64Array(2), new Float64Array(1)))
       .toThrow('planar(d=2): w = theta[2…3] must be nonzero');
+    expect(() => planarUHat(2, new Float64Array(3), new Float64Array(2))).toThrow('planar(d=2): theta must hold [u, w] = 4 values, got 3');
+    expect(() => planarUHat(2, Float64Array.of(1, 0, 1, 0), new Float64Array(1))).toThrow('planar(d=2): uHat must hold d = 2 values, got 1');
   });
 });

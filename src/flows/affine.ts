@@ -19,6 +19,8 @@ function checkNonsingular(name: string, theta: Float64Array, d: number): void {
 
 /** A = L U (d×d, row-major) of an affine layer's θ, for tests and reports. */
 export function affineMatrix(d: number, theta: Float64Array): Float64Array {
+  if (!Number.isInteger(d) || d < 1) throw new RangeError(`affineMatrix: d must be a positive integer, got ${d}`);
+  if (!(theta instanceof Float64Array) || theta.length < d * d) throw new RangeError(`affineMatrix: theta must be a Float64Array holding d·d = ${d * d} values (the packed L U), got ${theta?.length}`);
   const A = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < d; j++) {

@@ -29,6 +29,8 @@ export type BaseLogDensity = (z: Float64Array, n: number, d: number, out: Float6
 /** tr ∂f_θ/∂z at (z, t) from the d Jacobian columns (∂f/∂z) e_i (003 "Why O(m²)?": d evaluations). */
 export function jacobianTrace(field: VectorField, theta: Float64Array, t: number, z: Float64Array, scratch = new Float64Array(2 * field.dim)): number {
   const d = field.dim;
+  if (z.length < d) throw new RangeError(`jacobianTrace: z must hold d = ${d} values, got ${z.length}`);
+  if (scratch.length < 2 * d) throw new RangeError(`jacobianTrace: scratch must hold 2d = ${2 * d} values, got ${scratch.length}`);
   const e = scratch.subarray(0, d), col = scratch.subarray(d, 2 * d);
   e.fill(0);
   let tr = 0;
@@ -51,6 +53,10 @@ export function hutchinsonJacobianTrace(
   scratch = new Float64Array(field.dim),
 ): number {
   const d = field.dim;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`hutchinsonJacobianTrace: m must be a positive integer, got ${m}`);
+  if (z.length < d) throw new RangeError(`hutchinsonJacobianTrace: z must hold d = ${d} values, got ${z.length}`);
+  if (probes.length < m * d) throw new RangeError(`hutchinsonJacobianTrace: probes must hold m·d = ${m * d} values, got ${probes.length}`);
+  if (scratch.length < d) throw new RangeError(`hutchinsonJacobianTrace: scratch must hold d = ${d} values, got ${scratch.length}`);
   const jv = scratch.subarray(0, d);
   let s = 0;
   for (let j = 0; j < m; j++) {

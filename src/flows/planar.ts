@@ -23,6 +23,8 @@ const sigmoid = (t: number): number => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.e
  * directly (not as 1 + wᵀû, which cancels when wᵀu ≪ 0). Throws on w = 0 and where σ underflows to 0.
  */
 export function planarUHat(d: number, theta: Float64Array, uHat: Float64Array): number {
+  if (theta.length < 2 * d) throw new RangeError(`planar(d=${d}): theta must hold [u, w] = ${2 * d} values, got ${theta.length}`);
+  if (uHat.length < d) throw new RangeError(`planar(d=${d}): uHat must hold d = ${d} values, got ${uHat.length}`);
   let a = 0, q = 0;
   for (let j = 0; j < d; j++) {
     a += theta[d + j]! * theta[j]!;
