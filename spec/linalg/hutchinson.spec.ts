@@ -2,8 +2,9 @@
  * src/linalg/hutchinson (003 "Hutchinson's trace estimator"). Layer A: the mean over all 2^d Rademacher probes is
  * tr(A) exactly and their variance is 2 Σ_{i≠j} S_ij²; Gaussian probes by a product Gauss–Hermite rule (3 nodes per
  * axis, exact for polynomials of degree ≤ 5, so for εᵀAε and its square): mean tr(A), variance 2‖S‖_F²; Rademacher
- * variance ≤ Gaussian variance. Layer B: one calibrated unbiasedness test per probe kind, and a negative control
- * (probes with cov = 1.21·I are biased by 0.21·tr A and are rejected by the same bound).
+ * variance ≤ Gaussian variance. Layer B: one calibrated test per probe kind (the estimate against tr A with the exact
+ * SE, and the reported sample SE against the exact one, its tolerance from the terms' exact kurtosis), and a negative
+ * control (probes with cov = 1.21·I are biased by 0.21·tr A and are rejected by the same bound).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
