@@ -58,6 +58,13 @@ function checkFinite(name: string, what: string, v: Float64Array): void {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) throw new RangeError(`${name}: ${what}[${i}] = ${v[i]} must be finite`);
 }
 
+/** m probe (or projection) vectors per point, n·m×d, finite. */
+function checkProbeSet(name: string, what: string, v: Float64Array, n: number, m: number, d: number): void {
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: ${what} per point m must be a positive integer, got ${m}`);
+  if (!(v instanceof Float64Array) || v.length !== n * m * d) throw new RangeError(`${name}: ${what} must hold n·m·d = ${n * m * d} values, got ${v.length}`);
+  checkFinite(name, what, v);
+}
+
 /** The score s = fn(x) of a bound score function, checked for shape and finiteness. */
 function evalScore(name: string, fn: ScoreFunction, x: Float64Array, n: number, d: number): Float64Array {
   const out = fn(x, n, new Float64Array(n * d));
@@ -174,9 +181,7 @@ export function hutchinsonScoreMatchingWithProbes(
   checkModel(name, model, theta, points, gradOut);
   const w = normalizedWeights(name, points);
   const { n, d, x } = points;
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: probes per point m must be a positive integer, got ${m}`);
-  if (!(probes instanceof Float64Array) || probes.length !== n * m * d) throw new RangeError(`${name}: probes must hold n·m·d = ${n * m * d} values, got ${probes.length}`);
-  checkFinite(name, 'probes', probes);
+  checkProbeSet(name, 'probes', probes, n, m, d);
   const s = model.score(theta, x, n, new Float64Array(n * d));
   const half = new Float64Array(n), means = new Float64Array(n), vars = new Float64Array(n), terms = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -243,9 +248,7 @@ export function slicedScoreMatchingWithProjections(
   checkModel(name, model, theta, points, gradOut);
   const w = normalizedWeights(name, points);
   const { n, d, x } = points;
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`${name}: projections per point m must be a positive integer, got ${m}`);
-  if (!(projections instanceof Float64Array) || projections.length !== n * m * d) throw new RangeError(`${name}: projections must hold n·m·d = ${n * m * d} values, got ${projections.length}`);
-  checkFinite(name, 'projections', projections);
+  checkProbeSet(name, 'projections', projections, n, m, d);
   const s = model.score(theta, x, n, new Float64Array(n * d));
   const zero = new Float64Array(n), means = new Float64Array(n), vars = new Float64Array(n), terms = new Float64Array(m);
   const cot = gradOut === undefined ? null : new Float64Array(n * d); // Σ_j (w̄_i/m)(vᵀs) v: the cotangent of ½(vᵀs)²
