@@ -28,14 +28,15 @@ describe('selectBackend', () => {
   });
 
   it('with the real loaders on this machine: tfjs-node and webgpu are absent, wasm is chosen', async () => {
-    // On a machine where tfjs-node installed or `webgpu` + a GPU exist this test reports a different backend; these
-    // machines have neither (../shared/gpu/README.md), which is what the first two attempts assert.
+    // On a machine where tfjs-node installed or with a GPU this test reports a different backend; these machines have
+    // neither (../shared/gpu/README.md): tfjs-node's install fails, and webgpu (an optional dependency) finds no adapter
+    // (Dawn prints a native "Couldn't load Vulkan" warning to stderr here, which tfjs's PROD flag cannot silence).
     const s = await selectBackend({ quiet: true });
     expect(BACKEND_ORDER).toEqual(['node', 'webgpu', 'wasm', 'cpu']);
     expect(s.attempts[0]).toMatchObject({ backend: 'node', ok: false });
     expect(s.attempts[0]!.reason).toMatch(/@tensorflow\/tfjs-node is not available/);
     expect(s.attempts[1]).toMatchObject({ backend: 'webgpu', ok: false });
-    expect(s.attempts[1]!.reason).toMatch(/webgpu/);
+    expect(s.attempts[1]!.reason).toMatch(/^webgpu: no GPU adapter found$|webgpu is not installed|Dawn could not start/);
     expect(s.backend).toBe('wasm');
   });
 

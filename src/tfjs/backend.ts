@@ -88,8 +88,14 @@ async function loadWebgpu(): Promise<string> {
       throw new Error(`the npm package webgpu is not installed (${message(e)})`);
     }
     // ../shared/gpu/README.md: Dawn's globals and navigator.gpu must exist before tfjs-backend-webgpu loads.
+    let gpu: unknown;
+    try {
+      gpu = webgpu.create([]);
+    } catch (e) {
+      throw new Error(`webgpu: Dawn could not start (${message(e)})`);
+    }
     Object.assign(globalThis, webgpu.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
   const adapter = await (globalThis as typeof g).navigator!.gpu!.requestAdapter();
   if (adapter === null || adapter === undefined) throw new Error('webgpu: no GPU adapter found');
