@@ -40,8 +40,11 @@ const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
 export const diffusion2dConfigSchema = strict({
   experiment: z.literal('diffusion-2d'),
   title: z.string().default('DDPM and NCSN on 2-D toy data (003)'),
-  /** the backend tried first (then the usual order: node, webgpu, wasm, cpu) */
-  backend: z.enum(['node', 'webgpu', 'wasm', 'cpu']).default('wasm'),
+  /**
+   * the backend tried first (then node, wasm, cpu). webgpu is excluded: the float64 model adapters read tensors back
+   * synchronously (dataSync), which the webgpu backend does not support in Node (../shared/gpu/README.md).
+   */
+  backend: z.enum(['node', 'wasm', 'cpu']).default('wasm'),
   datasets: z.array(z.enum(TOY_DATASETS)).min(1).default([...TOY_DATASETS]),
   methods: z.array(z.enum(METHODS)).min(1).default([...METHODS]),
   /** fixed training set size; batches are drawn from it with replacement */
@@ -221,7 +224,10 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
   const out = resolve(options.out);
   mkdirSync(join(out, 'samples'), { recursive: true });
   const t0 = performance.now();
-  const backend = await selectBackend({ prefer: config.backend, quiet: true });
+  const backend = await selectBackend({
+    prefer: config.backend, quiet: true,
+    loaders: { webgpu: async () => { throw new Error('not used here: the model adapters read tensors synchronously (dataSync), unsupported by webgpu in Node'); } },
+  });
   log(`backend ${backend.backend}: ${backend.reason}`);
   const spec: MlpSpec = {
     inputDim: 2, outputDim: 2, hidden: config.network.hidden,

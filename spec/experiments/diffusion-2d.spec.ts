@@ -101,6 +101,7 @@ describe('diffusion-2d smoke run', () => {
     const lines: string[] = [];
     const r: Diffusion2dResult = await runDiffusion2d(parseDiffusion2dConfig(tiny), { out, log: (l) => lines.push(l) });
     expect(r.backend.backend).toBe('wasm');
+    expect(r.backend.attempts.map((a) => a.backend)).toEqual(['wasm']);
     const json = readJson(join(out, 'results.json')) as Diffusion2dResult;
     expect(json.datasets).toHaveLength(1);
     const d = json.datasets[0]!;
@@ -132,6 +133,7 @@ describe('diffusion-2d smoke run', () => {
     expect(bad({ ncsn: { ...tiny.ncsn, sigmaMin: 4 } })).toThrow(/ {2}ncsn\.sigmaMin: sigmaMin must be < sigmaMax = 3, got 4/);
     expect(bad({ methods: ['ddpm', 'ddpm'] })).toThrow(/ {2}methods: methods must not repeat/);
     expect(bad({ datasets: ['spiral'] })).toThrow(/ {2}datasets\[0\]: /);
+    expect(bad({ backend: 'webgpu' })).toThrow(/ {2}backend: /);
     expect(bad({ training: { steps: 0, batchSize: 1, learningRate: 1 } })).toThrow(/ {2}training\.steps: /);
     expect(diffusion2dConfigSchema.safeParse(tiny).success).toBe(true);
   });
