@@ -191,5 +191,6 @@ describe('physics/hopfield: fixed points and retrieval (1.4)', () => {
     expect(() => hopfieldRecall(s, J, h, 4, y, { maxSweeps: 0 })).toThrow(/hopfieldRecall: maxSweeps must be a positive integer, got 0/);
     expect(() => corruptPattern(s, y, 5, new Int8Array(4))).toThrow(/corruptPattern: flips = 5 must be an integer in \[0, 4\]/);
     expect(() => overlap(y, Int8Array.of(1))).toThrow(/overlap: y and x must have the same positive length/);
+    expect(() => overlap(y, Int8Array.of(1, 1, 0, 1))).toThrow(/overlap: x\[2\] = 0 must be −1 or \+1/);
   });
 });

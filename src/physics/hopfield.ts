@@ -197,6 +197,8 @@ export function hopfieldRecall(
 /** The overlap m = n⁻¹ Σ_i y_i x_i ∈ [−1, 1] of a state x with a pattern y. */
 export function overlap(y: Spins, x: Spins): number {
   if (y.length !== x.length || y.length === 0) throw new RangeError(`overlap: y and x must have the same positive length, got ${y.length} and ${x.length}`);
+  checkSpins('overlap', 'y', y, y.length);
+  checkSpins('overlap', 'x', x, x.length);
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i]! * x[i]!;
   return s / y.length;
