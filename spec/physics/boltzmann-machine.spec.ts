@@ -104,7 +104,7 @@ describe('physics/boltzmann-machine: the model', () => {
   });
 
   for (const [V, H] of [[4, 0], [3, 2]] as const) {
-    it(`(6.1) exactly: the gradient of H(ρ*, p_θ) equals central differences of the cross-entropy (V = ${V}, H = ${H})`, () => {
+    it(`(6.1) exactly: the gradient of H(ρ*, p_θ) equals central differences of the cross-entropy (V = ${V}, H = ${H}${H > 0 ? '; control: p_θ(h) for p_θ(h | v) does not' : ''})`, () => {
       const machine = boltzmannMachine(V, H), s = streamOf(10 + H), theta = randomTheta(s, machine, 0.7);
       const pData = dataDistribution(machine, randomData(s, V, 9), 9);
       const g = crossEntropyGradient(machine, theta, pData, new Float64Array(machine.paramDim));
@@ -114,6 +114,27 @@ describe('physics/boltzmann-machine: the model', () => {
         tp[j] = tp[j]! + d; tm[j] = tm[j]! - d;
         const fd = (crossEntropy(machine, tp, pData) - crossEntropy(machine, tm, pData)) / (2 * d);
         expect(Math.abs(g[j]! - fd)).toBeLessThan(1e-8); // O(d²) truncation + O(ε/d) rounding
+      }
+      if (H > 0) {
+        // Negative control: the data term averaged over the hidden marginal p_θ(h) instead of p_θ(h | v) misses the
+        // same central differences by far more than the tolerance.
+        const ex = boltzmannExact(machine, theta), e = boltzmannMachineEnergy(machine), SV = 2 ** V, S = 2 ** (V + H);
+        const pH = new Float64Array(S / SV);
+        for (let k = 0; k < S; k++) pH[Math.floor(k / SV)] = pH[Math.floor(k / SV)]! + ex.joint[k]!;
+        const wrong = new Float64Array(machine.paramDim), one = new Float64Array(machine.paramDim), x = new Float64Array(V + H);
+        for (let k = 0; k < S; k++) {
+          for (let i = 0; i < V + H; i++) x[i] = Math.floor(k / 2 ** i) % 2 === 1 ? 1 : -1;
+          e.paramGrad(theta, x, 1, Float64Array.of(pData[k % SV]! * pH[Math.floor(k / SV)]!), one);
+          for (let j = 0; j < wrong.length; j++) wrong[j] = wrong[j]! + one[j]!;
+        }
+        for (let j = 0; j < wrong.length; j++) wrong[j] = wrong[j]! - ex.modelMoments[j]!;
+        let worst = 0;
+        for (let j = 0; j < machine.paramDim; j++) {
+          const tp = Float64Array.from(theta), tm = Float64Array.from(theta);
+          tp[j] = tp[j]! + d; tm[j] = tm[j]! - d;
+          worst = Math.max(worst, Math.abs(wrong[j]! - (crossEntropy(machine, tp, pData) - crossEntropy(machine, tm, pData)) / (2 * d)));
+        }
+        expect(worst).toBeGreaterThan(1e-3);
       }
       // KL = H(ρ*, p_θ) − H(ρ*).
       let hData = 0;
