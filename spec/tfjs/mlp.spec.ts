@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tfjs/backend.js';
 import {
   createMlp, disposeMlp, embeddingDim, epsilonModelFromMlp, layerWidths, mlpParameters, mlpPredict, parameterCount,
-  scoreModelFromMlp, setMlpParameters, trainMlp, velocityModelFromMlp, type Mlp, type MlpSpec, type MseBatch,
+  scoreModelFromMlp, setMlpParameters, trainMlp, trainMlpAsync, velocityModelFromMlp, type Mlp, type MlpSpec, type MseBatch,
 } from '../../src/tfjs/mlp.js';
 import { keyFromSeed, normals, streamFromKey, uniforms } from '../../src/rng/index.js';
 
@@ -191,7 +191,7 @@ describe('trainMlp (Adam on MSE)', () => {
     disposeMlp(mlp);
   });
 
-  it('training is reproducible for a seed: the same losses and parameters bit for bit; another seed differs', () => {
+  it('training is reproducible for a seed: the same losses and parameters bit for bit (also trainMlpAsync); another seed differs', async () => {
     const spec: MlpSpec = { inputDim: 2, outputDim: 2, hidden: [32, 32], embedding: { kind: 'sinusoidal', frequencies: 4, maxPeriod: 100 } };
     const maker = (s: ReturnType<typeof stream>): MseBatch => {
       const x = normals(s, new Float64Array(64)), c = uniforms(s, new Float64Array(32));
@@ -205,6 +205,11 @@ describe('trainMlp (Adam on MSE)', () => {
       return { losses: Array.from(r.losses), th: Array.from(th) };
     };
     const a = run(1), b = run(1), c = run(2);
+    const m = createMlp(stream(1), spec);
+    const asyncLosses = Array.from((await trainMlpAsync(stream(1001), m, maker, { steps: 30, learningRate: 1e-2 })).losses);
+    expect(Array.from(mlpParameters(m))).toEqual(a.th); // the async read-back trains the same network
+    expect(asyncLosses).toEqual(a.losses);
+    disposeMlp(m);
     expect(b.losses).toEqual(a.losses);
     expect(b.th).toEqual(a.th);
     expect(c.losses).not.toEqual(a.losses);

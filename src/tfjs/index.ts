@@ -14,7 +14,7 @@ export {
   type ConditionEmbedding, type MlpSpec, type Mlp, type MseBatch, type BatchMaker, type TrainMlpOptions, type TrainMlpResult,
   type EpsilonAdapterOptions, type ScoreAdapterOptions, type VelocityAdapterOptions,
   createMlp, disposeMlp, mlpForward, mlpPredict, mlpParameters, setMlpParameters, parameterCount, layerWidths, embeddingDim,
-  trainMlp, epsilonModelFromMlp, scoreModelFromMlp, velocityModelFromMlp,
+  trainMlp, trainMlpAsync, epsilonModelFromMlp, scoreModelFromMlp, velocityModelFromMlp,
 } from './mlp.js';
 export { type IdxType, type IdxData, type IdxArray, parseIdx, encodeIdx, readIdx } from './data/idx.js';
 export {

@@ -182,29 +182,32 @@ function checkBatch(mlp: Mlp, b: MseBatch, step: number): void {
   if (b.weight !== undefined && b.weight.length !== b.n) throw new Error(`${where}: weight.length = ${b.weight.length} must be n = ${b.n}`);
 }
 
-/**
- * Adam on the weighted MSE (1/n) Σᵢ λᵢ ‖f(xᵢ, cᵢ) − yᵢ‖² (the DDPM simple loss 003 "Training of DDPM" step 4 with
- * λ = 1 and y = ε; denoising score matching with λ(σ) = σ² for NCSN). Batches come from `makeBatch(stream, k)`.
- */
-export function trainMlp(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): TrainMlpResult {
+interface Trainer {
+  /** draws batch k, sets the step size, takes one Adam step; returns the batch loss before the step (a scalar tensor) */
+  step(stream: Stream, k: number): tf.Scalar;
+  /** checks and stores the loss read back from the tensor */
+  record(k: number, v: number): void;
+  readonly losses: Float64Array;
+  dispose(): void;
+}
+
+function trainer(mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): Trainer {
   checkPositiveInt('trainMlp: steps', options.steps);
   if (!(options.learningRate > 0 && Number.isFinite(options.learningRate))) throw new Error(`trainMlp: learningRate = ${options.learningRate} must be positive and finite`);
   const lr0 = options.learningRate, lrF = options.finalLearningRate ?? lr0;
   if (!(lrF >= 0 && lrF <= lr0)) throw new Error(`trainMlp: finalLearningRate = ${lrF} must be in [0, learningRate = ${lr0}]`);
   const opt = tf.train.adam(lr0, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8);
-  // tfjs's AdamOptimizer reads its (protected) learningRate field at every step; the schedule sets it there.
-  const setRate = (k: number) => {
-    const K = options.steps;
-    (opt as unknown as { learningRate: number }).learningRate = K === 1 || lrF === lr0 ? lr0 : lrF + ((lr0 - lrF) * (1 + Math.cos((Math.PI * k) / (K - 1)))) / 2;
-  };
-  const losses = new Float64Array(options.steps);
+  const K = options.steps;
+  const losses = new Float64Array(K);
   const { inputDim: d, outputDim: m } = mlp.spec;
-  try {
-    for (let k = 0; k < options.steps; k++) {
+  return {
+    losses,
+    step(stream, k) {
       const b = makeBatch(stream, k);
       checkBatch(mlp, b, k);
-      setRate(k);
-      const loss = tf.tidy(() => {
+      // tfjs's AdamOptimizer reads its (protected) learningRate field at every step; the schedule sets it there.
+      (opt as unknown as { learningRate: number }).learningRate = K === 1 || lrF === lr0 ? lr0 : lrF + ((lr0 - lrF) * (1 + Math.cos((Math.PI * k) / (K - 1)))) / 2;
+      return tf.tidy(() => {
         const x = tf.tensor2d(toFloat32('trainMlp: x', b.x), [b.n, d]);
         const c = tf.tensor1d(toFloat32('trainMlp: condition', b.condition));
         const y = tf.tensor2d(toFloat32('trainMlp: target', b.target), [b.n, m]);
@@ -215,16 +218,50 @@ export function trainMlp(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, option
           return (w === null ? per : per.mul(w)).mean() as tf.Scalar;
         }, true, mlp.variables as tf.Variable[])!;
       });
-      const v = loss.dataSync()[0]!;
-      loss.dispose();
+    },
+    record(k, v) {
       if (!Number.isFinite(v)) throw new Error(`trainMlp: loss at step ${k} = ${v} is not finite (learning rate ${options.learningRate} too large?)`);
       losses[k] = v;
       options.onStep?.(k, v);
+    },
+    dispose: () => opt.dispose(),
+  };
+}
+
+/**
+ * Adam on the weighted MSE (1/n) Σᵢ λᵢ ‖f(xᵢ, cᵢ) − yᵢ‖² (the DDPM simple loss 003 "Training of DDPM" step 4 with
+ * λ = 1 and y = ε; denoising score matching with λ(σ) = σ² for NCSN). Batches come from `makeBatch(stream, k)`.
+ * Reads each loss back synchronously (cpu, wasm, tfjs-node); on webgpu use `trainMlpAsync`.
+ */
+export function trainMlp(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): TrainMlpResult {
+  const t = trainer(mlp, makeBatch, options);
+  try {
+    for (let k = 0; k < options.steps; k++) {
+      const loss = t.step(stream, k);
+      const v = loss.dataSync()[0]!;
+      loss.dispose();
+      t.record(k, v);
     }
   } finally {
-    opt.dispose();
+    t.dispose();
   }
-  return { losses };
+  return { losses: t.losses };
+}
+
+/** `trainMlp` with asynchronous read-back (`await data()`), for backends without dataSync (webgpu in Node). */
+export async function trainMlpAsync(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): Promise<TrainMlpResult> {
+  const t = trainer(mlp, makeBatch, options);
+  try {
+    for (let k = 0; k < options.steps; k++) {
+      const loss = t.step(stream, k);
+      const v = (await loss.data())[0]!;
+      loss.dispose();
+      t.record(k, v);
+    }
+  } finally {
+    t.dispose();
+  }
+  return { losses: t.losses };
 }
 
 /**
