@@ -185,6 +185,7 @@ describe('physics/maxent: Proposition 5.1 (Boltzmann–Gibbs from a mean-energy 
     expect(() => gibbsLaw(Float64Array.of(0, NaN), 1)).toThrow(/gibbsLaw: energies\[1\] = NaN must be finite/);
     expect(() => gibbsLaw(Float64Array.of(0, 1), 1, Float64Array.of(1, 0))).toThrow(/gibbsLaw: weights\[1\] = 0 must be finite and > 0/);
     expect(() => gibbsLaw(Float64Array.of(0, 1), Infinity)).toThrow(/gibbsLaw: beta = Infinity must be finite/);
+    expect(() => gibbsLaw(Float64Array.of(10, 20), 1e308)).toThrow(/gibbsLaw: beta = 1e\+308 overflows/);
     expect(() => uniformMaxEntropy(1, 1)).toThrow(/uniformMaxEntropy: the interval \[a, b\] must be finite with a < b/);
     expect(() => helmholtzFreeEnergy(0, 0, -1)).toThrow(/helmholtzFreeEnergy: T = -1 must be finite and > 0/);
     expect(() => helmholtzFreeEnergy(NaN, 0, 1)).toThrow(/helmholtzFreeEnergy: meanEnergy = NaN must be finite/);

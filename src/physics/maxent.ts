@@ -58,6 +58,7 @@ export function gibbsLaw(energies: ArrayLike<number>, beta: number, weights: Arr
   const S = energies.length;
   let max = -Infinity;
   for (let k = 0; k < S; k++) max = Math.max(max, -beta * energies[k]! + Math.log(weights[k]!));
+  if (!Number.isFinite(max)) throw new RangeError(`${fn}: beta = ${beta} overflows: −β·U_k + log w_k is not finite for every state`);
   let z = 0;
   for (let k = 0; k < S; k++) z += Math.exp(-beta * energies[k]! + Math.log(weights[k]!) - max);
   const logZ = max + Math.log(z);
