@@ -114,6 +114,13 @@ describe('physics/hopfield: fixed points and retrieval (1.4)', () => {
     }), fcParams('hopfield lyapunov', 100));
   });
 
+  it('negative control: with a negative self-coupling J_ii < 0 a (1.4) update can raise U (the J_ii ≥ 0 condition is needed)', () => {
+    // n = 1, J = (−2), h = ½, x = 1: the field −2 + ½ < 0 flips x to −1, and U = −½Jx² − hx goes from ½ to 3/2.
+    const J = Float64Array.of(-2), h = Float64Array.of(0.5), x = Int8Array.of(1), y = new Int8Array(1);
+    expect(hopfieldAsyncSweep(J, h, 1, x, y, Int32Array.of(0))).toBe(1);
+    expect(hopfieldEnergy(J, h, 1, y) - hopfieldEnergy(J, h, 1, x)).toBe(1);
+  });
+
   it('erratum check: with the all-pairs energy −Σ_{i,j} J_ij x_i x_j − hᵀx (sum over all i, j as 001 §1.2 says) a (1.4) update raises the energy', () => {
     // n = 2, J_01 = 2, h = (−3, 5): x = (1, 1) has field J_01 x_1 + h_0 = −1 < 0, so (1.4) flips x_0; x_1 keeps +1.
     const n = 2, J = Float64Array.of(0, 2, 2, 0), h = Float64Array.of(-3, 5);
