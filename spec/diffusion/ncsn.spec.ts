@@ -14,6 +14,7 @@ import type { ScoreModel } from '../../src/diffusion/types.js';
 import { normals } from '../../src/rng/index.js';
 import { gaussLegendre } from '../../src/stats/quadrature.js';
 import { testStream, describeSeed } from '../_support/seed.js';
+import { gridChainLaw } from './_helpers.js';
 import { alphaOf, binomialInterval, expectBinomialCount, normalCdf } from '../_support/stat.js';
 
 describe('NCSN noise levels and annealed Langevin', () => {
@@ -128,65 +129,36 @@ describe('NCSN noise levels and annealed Langevin', () => {
 });
 
 /**
- * The exact law of the annealed-Langevin chain in 1-D, written independently of src: Chapman–Kolmogorov on a uniform
- * grid of spacing h over [−R, R], p'(y) = ∫ p(x) N(y; x + (α/2) s(x, σ), α) dx by the trapezoid rule (the integrand is
- * smooth and vanishes at ±R, so the rule is spectrally accurate once h is below the kernel's width in x), and the last
- * step's probability of landing left of 0 in closed form, h Σ_j p_j Φ(−m_j/√α) (no half-line quadrature error). The
- * Gaussian kernel is evaluated by the recurrence g_{i+1} = g_i r_i, r_{i+1} = r_i e^{−h²/α} out to ±12√α. Returns
- * P(x_final < 0) and the mass still on the grid before the last step (1 − mass bounds the truncation error).
+ * P(x_final < 0) of the annealed-Langevin chain from N(0, v0) in 1-D, by the grid oracle gridChainLaw with the update
+ * written here independently of src: level ⌊k/K⌋, α = ε σ_l²/σ_L², x' = x + (α/2) s(x, σ_l) + √α z. Returns that
+ * probability and the mass kept on the grid.
  */
 function chainLeftMass(
   score: ScoreModel,
   sigmas: Float64Array,
   K: number,
   epsilon: number,
-  initialVariance: number,
+  v0: number,
   R: number,
   h: number,
 ): { left: number; mass: number } {
-  const N = Math.round((2 * R) / h) + 1;
-  const x = new Float64Array(N);
-  for (let i = 0; i < N; i++) x[i] = -R + i * h;
-  let p = new Float64Array(N);
-  let q = new Float64Array(N);
-  for (let i = 0; i < N; i++) p[i] = Math.exp((-0.5 * x[i]! ** 2) / initialVariance) / Math.sqrt(2 * Math.PI * initialVariance);
-  const s = new Float64Array(N);
   const sL2 = sigmas[sigmas.length - 1]! ** 2;
-  for (let l = 0; l < sigmas.length; l++) {
-    const alpha = (epsilon * sigmas[l]! ** 2) / sL2;
-    const sd = Math.sqrt(alpha);
-    const w = Math.ceil((12 * sd) / h);
-    const c = h / Math.sqrt(2 * Math.PI * alpha);
-    const qq = Math.exp((-h * h) / alpha);
-    score(x, N, sigmas[l]!, s);
-    for (let k = 0; k < K; k++) {
-      if (l === sigmas.length - 1 && k === K - 1) {
-        let left = 0;
-        let mass = 0;
-        for (let j = 0; j < N; j++) {
-          mass += h * p[j]!;
-          left += h * p[j]! * normalCdf(-(x[j]! + 0.5 * alpha * s[j]!) / sd);
-        }
-        return { left, mass };
+  const law = gridChainLaw(
+    (x) => Math.exp((-0.5 * x * x) / v0) / Math.sqrt(2 * Math.PI * v0),
+    sigmas.length * K,
+    (k, x, mean, sd) => {
+      const sigma = sigmas[Math.floor(k / K)]!;
+      const alpha = (epsilon * sigma * sigma) / sL2;
+      score(x, x.length, sigma, mean);
+      for (let i = 0; i < x.length; i++) {
+        mean[i] = x[i]! + 0.5 * alpha * mean[i]!;
+        sd[i] = Math.sqrt(alpha);
       }
-      q.fill(0);
-      for (let j = 0; j < N; j++) {
-        if (p[j] === 0) continue;
-        const m = x[j]! + 0.5 * alpha * s[j]!;
-        const ic = Math.min(N - 1, Math.max(0, Math.round((m + R) / h)));
-        const r0 = x[ic]! - m;
-        const g0 = c * p[j]! * Math.exp((-0.5 * r0 * r0) / alpha);
-        let g = g0;
-        let ratio = Math.exp(-(2 * r0 * h + h * h) / (2 * alpha));
-        for (let i = ic; i <= Math.min(N - 1, ic + w); i++, g *= ratio, ratio *= qq) q[i] = q[i]! + g;
-        g = g0 * Math.exp(-(h * h - 2 * r0 * h) / (2 * alpha));
-        ratio = Math.exp(-(3 * h * h - 2 * r0 * h) / (2 * alpha));
-        for (let i = ic - 1; i >= Math.max(0, ic - w); i--, g *= ratio, ratio *= qq) q[i] = q[i]! + g;
-      }
-      [p, q] = [q, p];
-    }
-  }
-  throw new Error('chainLeftMass: unreachable');
+    },
+    R,
+    h,
+  );
+  return { left: law.cdf(0), mass: law.mass };
 }
 
 describe('annealed Langevin on a two-mode mixture: exact chain law (grid) and calibrated counts', () => {
