@@ -28,7 +28,7 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return v;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
@@ -59,7 +59,7 @@ export function main(argv: string[]): number {
   if (command === 'run') {
     const { values, positionals } = parseArgs({ args: rest, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
     if (positionals.length !== 1) throw new RangeError(`run needs exactly one config file, got ${positionals.length}`);
-    runConfigFile(positionals[0]!, values.out);
+    await runConfigFile(positionals[0]!, values.out);
     return 0;
   }
   process.stderr.write(`ebm: unknown command "${command}"\n\n${HELP}`);
@@ -68,10 +68,11 @@ export function main(argv: string[]): number {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
 if (invokedDirectly) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`ebm: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  }
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => {
+      process.stderr.write(`ebm: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

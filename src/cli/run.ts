@@ -21,6 +21,7 @@ import { isingConfigSchema, runIsing } from '../../experiments/ising/run.js';
 import { hopfieldConfigSchema, runHopfield } from '../../experiments/hopfield/run.js';
 import { boltzmannConfigSchema, runBoltzmann } from '../../experiments/boltzmann/run.js';
 import { diffusionExactConfigSchema, runDiffusionExact } from '../../experiments/diffusion-exact/run.js';
+import { diffusion2dConfigSchema, runDiffusion2d } from '../../experiments/diffusion-2d/run.js';
 
 /**
  * The experiments of issues 4 and 5: each validates with its own strict zod schema, runs with { out, log } and
@@ -42,11 +43,16 @@ const SIMPLE: Readonly<Record<string, SimpleExperiment>> = {
   hopfield: { schema: hopfieldConfigSchema, run: runHopfield },
   boltzmann: { schema: boltzmannConfigSchema, run: runBoltzmann },
   'diffusion-exact': { schema: diffusionExactConfigSchema, run: runDiffusionExact },
+  // tfjs (src/tfjs): asynchronous — runConfig returns its Promise and `ebm run` awaits it.
+  'diffusion-2d': { schema: diffusion2dConfigSchema, run: runDiffusion2d },
 };
 
 const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample', ...Object.keys(SIMPLE)] as const;
 
-/** Validates and runs a config object; returns the result of the experiment. */
+/**
+ * Validates and runs a config object; returns the result of the experiment, or a Promise of it for the asynchronous
+ * (tfjs) experiments. Validation errors are thrown synchronously, before any work starts.
+ */
 export function runConfig(value: unknown, source: string, out?: string): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`invalid config ${source}: expected a JSON object`);
   const experiment = (value as Record<string, unknown>)['experiment'];
@@ -88,7 +94,9 @@ export function runConfig(value: unknown, source: string, out?: string): unknown
         const config = parseConfig(simple.schema, value, source) as Record<string, unknown>;
         console.log(`ebm run: ${String(config['title'] ?? experiment)}; output ${dir}`);
         const result = (simple.run as (c: unknown, o: { out: string; log: (line: string) => void }) => unknown)(config, { out: dir, log: (line) => console.log(line) });
-        if (simple.summary) console.log((simple.summary as (r: unknown) => string)(result));
+        const summary = simple.summary as ((r: unknown) => string) | undefined;
+        if (result instanceof Promise) return result.then((r: unknown) => { if (summary) console.log(summary(r)); return r; });
+        if (summary) console.log(summary(result));
         return result;
       }
       throw new ConfigError(`invalid config ${source}: "experiment" must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`);
