@@ -81,7 +81,9 @@ function accumulateParamGrad(machine: BoltzmannMachine, x: ArrayLike<number>, xo
 
 /**
  * The machine as an `Energy` on ℝ^{V+H} (DESIGN.md contract): U_θ(x) above for x in {−1, 1}^{V+H} (and its multilinear
- * extension elsewhere), ∇ₓU_i = −Σ_{j≠i} w_ij x_j − b_i, Σ_k w_k ∂θU(x_k).
+ * extension elsewhere), ∇ₓU_i = −Σ_{j≠i} w_ij x_j − b_i, Σ_k w_k ∂θU(x_k). It has no `logPartition`: the contract's
+ * log Z = log ∫_{ℝ^d} e^{−U} dx diverges for this energy (U is unbounded below); the machine's partition function is the
+ * sum over the 2^{V+H} spin states, `boltzmannExact(machine, θ).logZ`.
  */
 export function boltzmannMachineEnergy(machine: BoltzmannMachine): Energy {
   const u = machine.units, name = `boltzmannMachine(V=${machine.visible}, H=${machine.hidden})`;
@@ -126,7 +128,6 @@ export function boltzmannMachineEnergy(machine: BoltzmannMachine): Energy {
       for (let w = 0; w < n; w++) accumulateParamGrad(machine, x, w * u, weights[w]!, out);
       return out;
     },
-    logPartition: (theta) => isingExact(boltzmannIsingModel(machine, theta), 1, { correlations: false }).logZ,
   };
 }
 
