@@ -198,6 +198,7 @@ describe('2-D bad input', () => {
     expect(() => langevinFokkerPlanck2d(g, bad)).toThrow(/langevinFokkerPlanck2d: U\(0.1, 0.1\) must be finite, got NaN/);
     expect(() => gibbsDensity2d(g, bad, 1, new Float64Array(100))).toThrow(/gibbsDensity2d: U\(0.05, 0.1\) must be finite, got NaN/);
     expect(() => langevinFokkerPlanck2d(g, well1)).toThrow(/must be 2-dimensional, got dim = 1/);
+    expect(() => langevinFokkerPlanck2d(g, well2, { driftScale: 1, diffusion: 0 })).toThrow(/langevinFokkerPlanck2d: form.diffusion must be finite and > 0, got 0/);
     expect(() => mass2d(g, new Float64Array(99))).toThrow(/mass2d: rho must hold 100 values, got 99/);
     const explicit = fokkerPlanckStepper2d(op, 1e-3, 'explicit');
     expect(() => explicit(new Float64Array(100), new Float64Array(99))).toThrow(/fokkerPlanckStepper2d: out must hold 100 values, got 99/);

@@ -93,6 +93,7 @@ export function langevinFokkerPlanck2d(grid: Grid2d, potential: Potential, form:
   const name = 'langevinFokkerPlanck2d';
   if (potential.dim !== 2) throw new RangeError(`${name}: the potential must be 2-dimensional, got dim = ${potential.dim}`);
   if (!Number.isFinite(form.driftScale)) throw new RangeError(`${name}: form.driftScale must be finite, got ${form.driftScale}`);
+  if (!(Number.isFinite(form.diffusion) && form.diffusion > 0)) throw new RangeError(`${name}: form.diffusion must be finite and > 0, got ${form.diffusion}`);
   const nx = grid.x.n, ny = grid.y.n, gx = grid.x, gy = grid.y;
   const evalGrad = (pts: Float64Array, m: number, comp: number, out: Float64Array) => {
     const u = new Float64Array(m), g = new Float64Array(2 * m);
