@@ -370,3 +370,19 @@ function gaussianKs(mu: number, V: number, m: number, s2: number): number {
   }
   return best;
 }
+
+describe('no NaN propagation', () => {
+  it('ddpmSample throws at the step where the model returns NaN, naming the step', () => {
+    const s = ddpmSchedule({ kind: 'linear', T: 20 });
+    const good = exactEpsilonModel(gaussianData([0], [1]), s);
+    const bad: EpsilonModel = (x, n, t, out) => {
+      good(x, n, t, out);
+      if (t === 7) out[1] = Number.NaN;
+      return out;
+    };
+    expect(() => ddpmSample(rngOf(1), { kind: 'epsilon', model: bad }, s, 3, 1)).toThrow(
+      'ddpmStep: x_{t−1} at t = 7 has a non-finite value NaN at index 1',
+    );
+    expect(ddpmSample(rngOf(1), { kind: 'epsilon', model: good }, s, 3, 1).every(Number.isFinite)).toBe(true);
+  });
+});

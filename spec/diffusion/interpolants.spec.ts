@@ -245,3 +245,20 @@ describe('ODE and SDE generative models (Lemmas 3.3-3.4) with exact b, s', () =>
     expectCdfWithinDkw(name, x, law.cdf, { what: 'chain CDF', detect: 0.03 });
   });
 });
+
+describe('no NaN propagation', () => {
+  it('the ODE and SDE samplers throw when the velocity is not finite, naming the time', () => {
+    const { velocity, score } = exactInterpolantModels(gaussianData([0.5], [0.3]), linearInterpolant());
+    const bad: VelocityModel = (x, n, t, out) => {
+      velocity(x, n, t, out);
+      if (t >= 0.5) out[0] = Number.NaN;
+      return out;
+    };
+    const x0 = Float64Array.of(0.1, -0.2);
+    expect(() => interpolantOdeSample(bad, x0, 2, 1, 4)).toThrow('interpolantOdeStep: x(t + dt) at t = 0.5 has a non-finite value NaN at index 0');
+    expect(() => interpolantSdeSample(streamFromKey(keyFromSeed(3)), bad, score, 0.5, x0, 2, 1, 4)).toThrow(
+      'interpolantSdeStep: x(t + dt) at t = 0.5 has a non-finite value NaN at index 0',
+    );
+    expect(interpolantOdeSample(velocity, x0, 2, 1, 4).every(Number.isFinite)).toBe(true);
+  });
+});

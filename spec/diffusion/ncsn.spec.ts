@@ -41,6 +41,14 @@ describe('NCSN noise levels and annealed Langevin', () => {
     );
     expect(() => annealedLangevinWith(sc, Float64Array.of(1), x, 1, 1, { stepsPerLevel: 0, epsilon: 0.1 }, () => {})).toThrow('stepsPerLevel = 0 must be an integer ≥ 1');
     expect(() => ncsnLossWith(sc, Float64Array.of(1), x, 1, 1, Int32Array.of(1), x)).toThrow('ncsnLoss: levels[0] = 1 must be an integer in 0..0');
+    // no NaN propagation: a step size far beyond stability (α = 10⁴ on N(0, 1): |1 − α/2| ≫ 1) diverges to ±∞ and throws
+    expect(() => annealedLangevinWith(sc, Float64Array.of(1), Float64Array.of(1), 1, 1, { stepsPerLevel: 200, epsilon: 1e4 }, (z) => z.fill(0))).toThrow(
+      /annealedLangevin: x at level 0, step \d+ has a non-finite value -?Infinity at index 0/,
+    );
+    const nanScore: ScoreModel = (_x, _n, _s, out) => out.fill(Number.NaN);
+    expect(() => annealedLangevinWith(nanScore, Float64Array.of(1), x, 1, 1, { stepsPerLevel: 1, epsilon: 0.1 }, (z) => z.fill(0))).toThrow(
+      'annealedLangevin: x at level 0, step 0 has a non-finite value NaN at index 0',
+    );
   });
 
   it('one update is x + (α/2) s(x, σ) + √α z with α = ε σ_i²/σ_L² (injected noise)', () => {

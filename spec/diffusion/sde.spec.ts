@@ -26,6 +26,7 @@ import {
   type DiagonalGaussian,
   type ForwardSde,
 } from '../../src/diffusion/sde.js';
+import { keyFromSeed, streamFromKey } from '../../src/rng/index.js';
 import { testStream } from '../_support/seed.js';
 import { expectCdfWithinDkw } from '../_support/stat.js';
 import { dbl, gridChainLaw, kernelFromStep, mixtureCdf1d, supDistance } from './_helpers.js';
@@ -247,5 +248,26 @@ describe('reverse SDE (001 Lemma 3.2) with the exact score', () => {
     expect(bias).toBeLessThan(1e-3);
     const x = reverseSdeSample(testStream(name), sde, score, 10000, 1, { steps });
     expectCdfWithinDkw(name, x, law.cdf, { what: 'chain CDF', detect: 0.03 });
+  });
+});
+
+describe('no NaN propagation', () => {
+  it('reverse, forward and naive steps throw when the score or drift is not finite', () => {
+    const sde = vpSde();
+    const good = exactSdeScoreModel(gaussianData([0], [1]), sde);
+    const bad = (x: Float64Array, n: number, t: number, out: Float64Array) => {
+      good(x, n, t, out);
+      if (t < 0.5) out[0] = Number.POSITIVE_INFINITY;
+      return out;
+    };
+    expect(() => reverseSdeSample(streamFromKey(keyFromSeed(2)), sde, bad, 2, 1, { steps: 10 })).toThrow(
+      /reverseSdeStep: x\(t − dt\) at t = 0\.39999\d* has a non-finite value Infinity at index 0/,
+    );
+    const x = new Float64Array(1);
+    const nanDrift = { drift: (_x: Float64Array, _n: number, _t: number, out: Float64Array) => out.fill(Number.NaN), diffusion: () => 1 };
+    expect(() => forwardSdeStepWith(nanDrift, 0.2, 0.1, x, 1, 1, x.slice(), new Float64Array(1))).toThrow('forwardSdeStep: x(t + dt) at t = 0.2 has a non-finite value NaN');
+    expect(() => naiveScoreDiffusionStepWith((_x, _n, out) => out.fill(Number.NaN), 1, 0.1, x, 1, 1, x.slice(), new Float64Array(1))).toThrow(
+      'naiveScoreDiffusionStep: the new state has a non-finite value NaN',
+    );
   });
 });

@@ -12,6 +12,7 @@ import { normals } from '../rng/normal.js';
 import { uniformInt } from '../rng/uniform.js';
 import type { EpsilonModel, ScoreModel, X0Model } from './types.js';
 import { checkBuffer, checkShape, checkStep, forwardNoiseWith, type DdpmSchedule } from './schedules.js';
+import { checkFiniteState } from './finite.js';
 
 /** Which σ_t² the ancestral step uses. */
 export type DdpmVariance = 'betaTilde' | 'beta';
@@ -168,6 +169,7 @@ export function ddpmStepper(
     }
     const sigma = Math.sqrt(ddpmStepVariance(schedule, t, variance));
     for (let i = 0; i < len; i++) out[i] = out[i]! + sigma * noise[i]!; // 003 x_{t−1} = μ + σ_t ε
+    checkFiniteState('ddpmStep', `x_{t−1} at t = ${t}`, out, len);
     return out;
   };
 }

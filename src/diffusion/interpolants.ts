@@ -15,6 +15,7 @@ import { normals } from '../rng/normal.js';
 import { uniform } from '../rng/uniform.js';
 import type { ScoreModel, VelocityModel } from './types.js';
 import { checkBuffer, checkShape } from './schedules.js';
+import { checkFiniteState } from './finite.js';
 
 /** I(t, x₀, x₁) = α(t) x₀ + β(t) x₁ and the noise scale γ(t), with their time derivatives. */
 export interface StochasticInterpolant {
@@ -221,6 +222,7 @@ export function interpolantOdeStepWith(b: VelocityModel, t: number, dt: number, 
   if (out === x) throw new RangeError('interpolantOdeStep: out must not alias x');
   b(x, n, t, out);
   for (let i = 0; i < len; i++) out[i] = x[i]! + dt * out[i]!;
+  checkFiniteState('interpolantOdeStep', `x(t + dt) at t = ${t}`, out, len);
   return out;
 }
 
@@ -252,6 +254,7 @@ export function interpolantSdeStepWith(
   b(x, n, t, out);
   const k = Math.sqrt(2 * epsilon * dt);
   for (let i = 0; i < len; i++) out[i] = x[i]! + dt * (out[i]! + epsilon * sc[i]!) + k * noise[i]!; // 001 Lemma 3.4
+  checkFiniteState('interpolantSdeStep', `x(t + dt) at t = ${t}`, out, len);
   return out;
 }
 

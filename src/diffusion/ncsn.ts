@@ -9,6 +9,7 @@ import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
 import type { ScoreModel } from './types.js';
 import { checkBuffer, checkShape } from './schedules.js';
+import { checkFiniteState } from './finite.js';
 
 function checkSigma(name: string, what: string, s: number): void {
   if (!(s > 0 && Number.isFinite(s))) throw new RangeError(`${name}: ${what} = ${s} must be finite and > 0`);
@@ -77,6 +78,7 @@ export function annealedLangevinWith(
       score(x, n, sigma, s);
       draw(z);
       for (let j = 0; j < len; j++) x[j] = x[j]! + 0.5 * alpha * s[j]! + root * z[j]!; // 003 Langevin dynamic
+      checkFiniteState('annealedLangevin', `x at level ${i}, step ${k}`, x, len);
     }
   }
   return x;

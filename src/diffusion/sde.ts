@@ -13,6 +13,7 @@ import type { Stream } from '../rng/stream.js';
 import { normals } from '../rng/normal.js';
 import type { Diffusion, Drift, ScoreModel } from './types.js';
 import { checkBuffer, checkShape } from './schedules.js';
+import { checkFiniteState } from './finite.js';
 
 /** A forward SDE on t ∈ [0, T] whose transition from 0 is Gaussian: x_t | x_0 ~ N(meanScale(t) x_0, variance(t) I). */
 export interface ForwardSde {
@@ -119,6 +120,7 @@ export function forwardSdeStepWith(
   sde.drift(x, n, t, out);
   const g = sde.diffusion(t) * Math.sqrt(dt);
   for (let i = 0; i < len; i++) out[i] = x[i]! + out[i]! * dt + g * noise[i]!; // 003 Euler–Maruyama
+  checkFiniteState('forwardSdeStep', `x(t + dt) at t = ${t}`, out, len);
   return out;
 }
 
@@ -148,6 +150,7 @@ export function reverseSdeStepper(
     const g2 = g * g;
     const noiseScale = g * Math.sqrt(dt);
     for (let i = 0; i < len; i++) out[i] = x[i]! - (out[i]! - g2 * s[i]!) * dt + noiseScale * noise[i]!; // 001 (3.40)
+    checkFiniteState('reverseSdeStep', `x(t − dt) at t = ${t}`, out, len);
     return out;
   };
 }
@@ -222,6 +225,7 @@ export function naiveScoreDiffusionStepWith(
   score(x, n, out);
   const k = Math.sqrt(2 * epsilon * h);
   for (let i = 0; i < len; i++) out[i] = x[i]! + epsilon * h * out[i]! + k * noise[i]!; // 001 Prop. 3.3, μ = ε s_*, σ = √(2ε)
+  checkFiniteState('naiveScoreDiffusionStep', 'the new state', out, len);
   return out;
 }
 
