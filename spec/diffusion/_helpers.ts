@@ -33,6 +33,8 @@ export const maxAbs = (a: ArrayLike<number>): number => {
 export interface GridChainLaw {
   /** F(x) = P(x_K ≤ x), in closed form over the last step: h Σ_j p_j Φ((x − m_j)/σ_j) */
   cdf(x: number): number;
+  /** the density of x_K, h Σ_j p_j N(x; m_j, σ_j²) */
+  density(x: number): number;
   /** the mass left on the grid before the last step (1 − mass bounds the truncation error) */
   mass: number;
 }
@@ -41,7 +43,8 @@ export interface GridChainLaw {
  * The exact law of a 1-D chain x_{k+1} = m_k(x_k) + σ_k(x_k) z_k (z_k ~ N(0, 1)) after `steps` steps from a start
  * density: Chapman–Kolmogorov on a uniform grid of spacing h over [−R, R], p_{k+1}(y) = ∫ p_k(x) N(y; m_k(x), σ_k(x)²) dx
  * by the trapezoid rule. The integrand is smooth and vanishes at ±R, so the rule is spectrally accurate once h is well
- * below the kernel's width in x (callers check convergence by halving h). `kernel(k, x, mean, sd)` writes m_k and σ_k
+ * below the kernel's width in x (callers check convergence by changing h); for wide kernels only every stride-th source
+ * point is used, stride·h ≤ σ_min/3. `kernel(k, x, mean, sd)` writes m_k and σ_k
  * (> 0) at the grid points x. The Gaussian is evaluated out to ±12σ by the recurrence g_{i+1} = g_i r_i,
  * r_{i+1} = r_i e^{−h²/σ²}.
  */
@@ -64,16 +67,20 @@ export function gridChainLaw(
     kernel(k, x, mean, sd);
     if (k === steps - 1) break;
     q.fill(0);
-    for (let j = 0; j < N; j++) {
+    // sources every `stride` points (the rule's spacing stride·h stays ≤ σ_min/3, p being smooth on that scale)
+    let sdMin = Infinity;
+    for (let j = 0; j < N; j++) sdMin = Math.min(sdMin, sd[j]!);
+    if (!(sdMin > 0)) throw new Error(`gridChainLaw: sd = ${sdMin} at step ${k} must be > 0`);
+    const stride = Math.max(1, Math.floor(sdMin / (3 * h)));
+    for (let j = 0; j < N; j += stride) {
       if (p[j] === 0) continue;
       const m = mean[j]!;
       const s2 = sd[j]! * sd[j]!;
-      if (!(s2 > 0)) throw new Error(`gridChainLaw: sd = ${sd[j]} at step ${k} must be > 0`);
       const w = Math.ceil((12 * sd[j]!) / h);
       const ic = Math.min(N - 1, Math.max(0, Math.round((m + R) / h)));
       const r0 = x[ic]! - m;
       const qq = Math.exp((-h * h) / s2);
-      const g0 = ((h * p[j]!) / Math.sqrt(2 * Math.PI * s2)) * Math.exp((-0.5 * r0 * r0) / s2);
+      const g0 = ((stride * h * p[j]!) / Math.sqrt(2 * Math.PI * s2)) * Math.exp((-0.5 * r0 * r0) / s2);
       let g = g0;
       let ratio = Math.exp(-(2 * r0 * h + h * h) / (2 * s2));
       for (let i = ic; i <= Math.min(N - 1, ic + w); i++, g *= ratio, ratio *= qq) q[i] = q[i]! + g;
@@ -87,14 +94,48 @@ export function gridChainLaw(
   const idx: number[] = [];
   for (let j = 0; j < N; j++) {
     mass += h * p[j]!;
-    if (h * p[j]! > 1e-300) idx.push(j);
+    if (h * p[j]! > 1e-18) idx.push(j); // the points left out carry < N·1e-18 of mass
   }
-  const pf = p;
+  const M = idx.length;
+  const w = new Float64Array(M);
+  const m = new Float64Array(M);
+  const sg = new Float64Array(M);
+  let monotone = true;
+  let sdMax = 0;
+  for (let r = 0; r < M; r++) {
+    w[r] = h * p[idx[r]!]!;
+    m[r] = mean[idx[r]!]!;
+    sg[r] = sd[idx[r]!]!;
+    sdMax = Math.max(sdMax, sg[r]!);
+    if (r > 0 && m[r]! < m[r - 1]!) monotone = false;
+  }
+  // With the last step's means increasing in x (checked), terms with |y − m_j| > 9 σ_max are Φ = 0 or 1 to < 1e-18:
+  // F(y) = (mass of the sources with m_j < y − 9σ_max) + the window's Φ terms, found by binary search.
+  const prefix = new Float64Array(M + 1);
+  for (let r = 0; r < M; r++) prefix[r + 1] = prefix[r]! + w[r]!;
+  const lowerBound = (v: number): number => {
+    let lo = 0;
+    let hi = M;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (m[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const range = (y: number): [number, number] => (monotone ? [lowerBound(y - 9 * sdMax), lowerBound(y + 9 * sdMax)] : [0, M]);
   return {
     mass,
     cdf: (y) => {
+      const [a, b] = range(y);
+      let f = prefix[a]!;
+      for (let r = a; r < b; r++) f += w[r]! * normalCdf((y - m[r]!) / sg[r]!);
+      return f;
+    },
+    density: (y) => {
+      const [a, b] = range(y);
       let f = 0;
-      for (const j of idx) f += h * pf[j]! * normalCdf((y - mean[j]!) / sd[j]!);
+      for (let r = a; r < b; r++) f += (w[r]! * Math.exp(-0.5 * ((y - m[r]!) / sg[r]!) ** 2)) / (sg[r]! * Math.sqrt(2 * Math.PI));
       return f;
     },
   };
