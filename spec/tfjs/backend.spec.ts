@@ -174,6 +174,17 @@ describe('wasm Conv2DBackpropFilter (registered by the project)', () => {
     expect(worst).toBeGreaterThan(0.1);
   });
 
+  it('the kernel frees its intermediate tensors (transposes, crop, dilated convolution): only its result stays allocated', () => {
+    const x = tf.tensor4d(float32Normals(31, 2 * 8 * 7 * 3), [2, 8, 7, 3]), dy = tf.tensor4d(float32Normals(32, 2 * 3 * 3 * 5), [2, 3, 3, 5]);
+    const before = tf.engine().backend.numDataIds();
+    // valid padding, stride 2, H = 8: the plan crops (a Slice), so all four intermediates are exercised
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 3, 5] }) as tf.Tensor;
+    expect(dw.shape).toEqual([3, 3, 3, 5]);
+    expect(tf.engine().backend.numDataIds()).toBe(before + 1);
+    tf.dispose([x, dy, dw]);
+    expect(tf.engine().backend.numDataIds()).toBe(before - 2);
+  });
+
   it('NCHW inputs give the transpose-consistent result of the NHWC kernel', () => {
     const x = float32Normals(21, 2 * 5 * 6 * 3), dy = float32Normals(22, 2 * 3 * 3 * 4);
     const attrs = { strides: [2, 2], pad: 'same', filterShape: [3, 2, 3, 4] };
@@ -213,8 +224,18 @@ describe('float32 boundary', () => {
   it('refuses NaN, ±∞, float32 overflow and wrong sizes with named errors', () => {
     expect(() => toTensor2d(Float64Array.of(1, NaN), 1, 2, 'xs')).toThrow('xs: value[1] = NaN must be finite');
     expect(() => toFloat32('v', Float64Array.of(-Infinity))).toThrow('v: value[0] = -Infinity must be finite');
-    expect(() => toFloat32('v', Float64Array.of(0, 1e39))).toThrow(/v: value\[1\] = 1e\+39 overflows float32/);
-    expect(toFloat32('v', Float64Array.of(3.4028234663852886e38))[0]).toBe(3.4028234663852886e38);
+    expect(() => toFloat32('v', Float64Array.of(0, 1e39))).toThrow(/v: value\[1\] = 1e\+39 overflows float32 \(\|v\| must be < 2¹²⁸ − 2¹⁰³/);
+    // The overflow threshold is exact: 2¹²⁸ − 2¹⁰³ (the midpoint FLT_MAX ↔ 2¹²⁸) rounds to even, ∞, and is refused (either
+    // sign); the float64 just below it rounds to FLT_MAX = 2¹²⁸ − 2¹⁰⁴ (relative error < 2⁻²⁴) and is accepted.
+    const mid = 2 ** 128 - 2 ** 103, below = mid - 2 ** 75; // 2⁷⁵ = one float64 ulp at this magnitude
+    expect(() => toFloat32('v', Float64Array.of(mid))).toThrow(/v: value\[0\] = 3\.4028235677973366e\+38 overflows float32/);
+    expect(() => toFloat32('v', Float64Array.of(1, -mid))).toThrow(/v: value\[1\] = -3\.4028235677973366e\+38 overflows float32/);
+    expect(Array.from(toFloat32('v', Float64Array.of(below, -below, 3.4028234663852886e38)))).toEqual([2 ** 128 - 2 ** 104, -(2 ** 128 - 2 ** 104), 2 ** 128 - 2 ** 104]);
+    // Below the normal range the rounding error is absolute, ≤ 2⁻¹⁵⁰ (half the subnormal spacing 2⁻¹⁴⁹); 2⁻¹⁵¹ → +0.
+    for (const v of [2 ** -127 + 2 ** -160, 3e-45, -1.1e-40, 2 ** -151]) expect(Math.abs(toFloat32('v', Float64Array.of(v))[0]! - v)).toBeLessThanOrEqual(2 ** -150);
+    expect(toFloat32('v', Float64Array.of(2 ** -151))[0]).toBe(0);
+    expect(() => toTensor(new Float64Array(5), [2.5, 2], 'w')).toThrow('w: shape[0] = 2.5 must be a non-negative integer');
+    expect(() => toTensor(new Float64Array(2), [-1, -2], 'w')).toThrow('w: shape[0] = -1 must be a non-negative integer');
     expect(() => toTensor2d(new Float64Array(5), 2, 3)).toThrow('toTensor2d: x.length = 5 must be n·d = 6');
     expect(() => toTensor2d(new Float64Array(0), 0, 0)).toThrow('toTensor2d: d = 0 must be a positive integer');
     expect(() => toTensor(new Float64Array(3), [2, 2])).toThrow(/values.length = 3 must be the product of shape \[2, 2\] = 4/);

@@ -7,9 +7,13 @@
  * module loads no backend; `selectBackend` reports the backend chosen and, for every candidate tried, why it was or was
  * not taken.
  *
- * Float32 boundary: tfjs computes in float32, the core in float64. `toTensor2d` rounds each float64 to the nearest
- * float32 (relative error ≤ 2⁻²⁴ for |v| in the normal range) and refuses NaN and values that overflow float32;
- * `tensorToFloat64` / `tensorToFloat64Sync` widen float32 exactly. Nothing is silently clamped.
+ * Float32 boundary: tfjs computes in float32, the core in float64. `toFloat32` / `toTensor2d` / `toTensor` round each
+ * float64 to the nearest float32 (IEEE 754 round-to-nearest-even, `Math.fround`): relative error ≤ 2⁻²⁴ for
+ * |v| ≥ 2⁻¹²⁶ (the normal range), absolute error ≤ 2⁻¹⁵⁰ below it (subnormals; |v| ≤ 2⁻¹⁵⁰ becomes ±0 — gradual
+ * underflow is rounding, not refused). They refuse NaN, ±∞ and values that overflow float32, i.e. whose nearest float32
+ * is ±∞: |v| ≥ 2¹²⁸ − 2¹⁰³ (the midpoint between FLT_MAX = 2¹²⁸ − 2¹⁰⁴ and 2¹²⁸, which rounds to even, ∞); values
+ * in (FLT_MAX, 2¹²⁸ − 2¹⁰³) round to FLT_MAX with relative error < 2⁻²⁴ like any other. Errors name the argument and
+ * the index. `tensorToFloat64` / `tensorToFloat64Sync` widen float32 exactly. Nothing is silently clamped.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -283,16 +287,20 @@ export function registerWasmKernels(): void {
 // The float32 boundary.
 // ---------------------------------------------------------------------------------------------------------------------
 
-const F32_MAX = 3.4028234663852886e38;
+/** 2¹²⁸ − 2¹⁰³: the smallest magnitude whose nearest float32 is ∞ (the header). */
+const F32_OVERFLOW = 2 ** 128 - 2 ** 103;
 
-/** Rounds a float64 batch to float32, refusing NaN, ±∞ and values that overflow float32 (named by index). */
+/**
+ * Rounds a float64 batch to the nearest float32, refusing NaN, ±∞ and values that overflow float32 (|v| ≥ 2¹²⁸ − 2¹⁰³),
+ * named by index.
+ */
 export function toFloat32(name: string, values: Float64Array): Float32Array {
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) throw new Error(`${name}: value[${i}] = ${v} must be finite`);
     const f = Math.fround(v);
-    if (!Number.isFinite(f) || Math.abs(v) > F32_MAX) throw new Error(`${name}: value[${i}] = ${v} overflows float32 (|v| ≤ ${F32_MAX})`);
+    if (!Number.isFinite(f)) throw new Error(`${name}: value[${i}] = ${v} overflows float32 (|v| must be < 2¹²⁸ − 2¹⁰³ = ${F32_OVERFLOW})`);
     out[i] = f;
   }
   return out;
@@ -308,6 +316,7 @@ export function toTensor2d(x: Float64Array, n: number, d: number, name = 'toTens
 
 /** A float32 tensor of any shape from float64 values. */
 export function toTensor(values: Float64Array, shape: readonly number[], name = 'toTensor'): tf.Tensor {
+  shape.forEach((s, i) => { if (!Number.isInteger(s) || s < 0) throw new Error(`${name}: shape[${i}] = ${s} must be a non-negative integer`); });
   const size = shape.reduce((a, b) => a * b, 1);
   if (values.length !== size) throw new Error(`${name}: values.length = ${values.length} must be the product of shape [${shape.join(', ')}] = ${size}`);
   return tf.tensor(toFloat32(name, values), [...shape], 'float32');
