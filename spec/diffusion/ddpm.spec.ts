@@ -312,6 +312,8 @@ describe('L_simple and the weighted objective (003)', () => {
     expect(() => ddpmStepper({ kind: 'epsilon', model: exact }, s, 1, 1, { variance: 'sigma' as DdpmVariance })).toThrow("variance = sigma must be 'betaTilde' or 'beta'");
     const bad: EpsilonModel = (_x, _n, _t, out) => out.fill(Number.NaN);
     expect(() => lSimpleWith(bad, s, x, 2, 1, Int32Array.from([1, 3]), x)).toThrow('lSimple: the loss term of row 0 is NaN');
+    expect(() => epsilonToScore(s, 3, x, Number.NaN, x)).toThrow('epsilonToScore: len = NaN must be a positive integer');
+    expect(() => ddpmMeanFromX0(s, 3, x, x, 3, new Float64Array(3))).toThrow('ddpmMeanFromX0: xt must hold 3 values, got 2');
   });
 });
 

@@ -32,11 +32,16 @@ export function ddpmStepVariance(schedule: DdpmSchedule, t: number, variance: Dd
   throw new RangeError(`ddpmStepVariance: variance = ${String(variance)} must be 'betaTilde' or 'beta'`);
 }
 
+/** checkStep, then checkBuffer of each named array (in order) for len values. */
+function checkArrays(name: string, schedule: DdpmSchedule, t: number, len: number, arrays: Record<string, Float64Array>): void {
+  checkStep(name, schedule, t);
+  if (!Number.isInteger(len) || len < 1) throw new RangeError(`${name}: len = ${len} must be a positive integer`);
+  for (const [what, buf] of Object.entries(arrays)) checkBuffer(name, what, buf, len);
+}
+
 /** 003: s_θ,t(x_t) = −ε_θ,t(x_t)/√(1 − ᾱ_t); writes len values. */
 export function epsilonToScore(schedule: DdpmSchedule, t: number, eps: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('epsilonToScore', schedule, t);
-  checkBuffer('epsilonToScore', 'eps', eps, len);
-  checkBuffer('epsilonToScore', 'out', out, len);
+  checkArrays('epsilonToScore', schedule, t, len, { eps, out });
   const c = Math.sqrt(1 - schedule.alphaBar[t]!);
   for (let i = 0; i < len; i++) out[i] = -eps[i]! / c; // 003 s = −ε/√(1 − ᾱ_t)
   return out;
@@ -44,9 +49,7 @@ export function epsilonToScore(schedule: DdpmSchedule, t: number, eps: Float64Ar
 
 /** The inverse: ε = −√(1 − ᾱ_t) · s. */
 export function scoreToEpsilon(schedule: DdpmSchedule, t: number, score: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('scoreToEpsilon', schedule, t);
-  checkBuffer('scoreToEpsilon', 'score', score, len);
-  checkBuffer('scoreToEpsilon', 'out', out, len);
+  checkArrays('scoreToEpsilon', schedule, t, len, { score, out });
   const c = Math.sqrt(1 - schedule.alphaBar[t]!);
   for (let i = 0; i < len; i++) out[i] = -c * score[i]!;
   return out;
@@ -54,10 +57,7 @@ export function scoreToEpsilon(schedule: DdpmSchedule, t: number, score: Float64
 
 /** x̂₀ = (x_t − √(1 − ᾱ_t) ε̂)/√ᾱ_t (inverting 003 Training step 3). */
 export function epsilonToX0(schedule: DdpmSchedule, t: number, xt: Float64Array, eps: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('epsilonToX0', schedule, t);
-  checkBuffer('epsilonToX0', 'xt', xt, len);
-  checkBuffer('epsilonToX0', 'eps', eps, len);
-  checkBuffer('epsilonToX0', 'out', out, len);
+  checkArrays('epsilonToX0', schedule, t, len, { xt, eps, out });
   const ab = schedule.alphaBar[t]!;
   const a = Math.sqrt(ab);
   const c = Math.sqrt(1 - ab);
@@ -67,10 +67,7 @@ export function epsilonToX0(schedule: DdpmSchedule, t: number, xt: Float64Array,
 
 /** ε̂ = (x_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t). */
 export function x0ToEpsilon(schedule: DdpmSchedule, t: number, xt: Float64Array, x0: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('x0ToEpsilon', schedule, t);
-  checkBuffer('x0ToEpsilon', 'xt', xt, len);
-  checkBuffer('x0ToEpsilon', 'x0', x0, len);
-  checkBuffer('x0ToEpsilon', 'out', out, len);
+  checkArrays('x0ToEpsilon', schedule, t, len, { xt, x0, out });
   const ab = schedule.alphaBar[t]!;
   const a = Math.sqrt(ab);
   const c = Math.sqrt(1 - ab);
@@ -80,10 +77,7 @@ export function x0ToEpsilon(schedule: DdpmSchedule, t: number, xt: Float64Array,
 
 /** 003 Sampling step 2: μ_θ,t(x_t) = x_t/√α_t − (1 − α_t)/√(α_t (1 − ᾱ_t)) · ε_θ,t(x_t). */
 export function ddpmMeanFromEpsilon(schedule: DdpmSchedule, t: number, xt: Float64Array, eps: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('ddpmMeanFromEpsilon', schedule, t);
-  checkBuffer('ddpmMeanFromEpsilon', 'xt', xt, len);
-  checkBuffer('ddpmMeanFromEpsilon', 'eps', eps, len);
-  checkBuffer('ddpmMeanFromEpsilon', 'out', out, len);
+  checkArrays('ddpmMeanFromEpsilon', schedule, t, len, { xt, eps, out });
   const at = schedule.alpha[t]!;
   const k0 = 1 / Math.sqrt(at);
   const k1 = (1 - at) / Math.sqrt(at * (1 - schedule.alphaBar[t]!));
@@ -93,10 +87,7 @@ export function ddpmMeanFromEpsilon(schedule: DdpmSchedule, t: number, xt: Float
 
 /** 003 "Unconditional generation": μ = x_t/√α_t + (1 − α_t)/√α_t · ∇ log p(x_t | θ). */
 export function ddpmMeanFromScore(schedule: DdpmSchedule, t: number, xt: Float64Array, score: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('ddpmMeanFromScore', schedule, t);
-  checkBuffer('ddpmMeanFromScore', 'xt', xt, len);
-  checkBuffer('ddpmMeanFromScore', 'score', score, len);
-  checkBuffer('ddpmMeanFromScore', 'out', out, len);
+  checkArrays('ddpmMeanFromScore', schedule, t, len, { xt, score, out });
   const at = schedule.alpha[t]!;
   const k0 = 1 / Math.sqrt(at);
   const k1 = (1 - at) / Math.sqrt(at);
@@ -109,10 +100,7 @@ export function ddpmMeanFromScore(schedule: DdpmSchedule, t: number, xt: Float64
  * μ̃_t = √ᾱ_{t−1} β_t/(1 − ᾱ_t) · x̂₀ + √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) · x_t.
  */
 export function ddpmMeanFromX0(schedule: DdpmSchedule, t: number, xt: Float64Array, x0: Float64Array, len: number, out: Float64Array): Float64Array {
-  checkStep('ddpmMeanFromX0', schedule, t);
-  checkBuffer('ddpmMeanFromX0', 'xt', xt, len);
-  checkBuffer('ddpmMeanFromX0', 'x0', x0, len);
-  checkBuffer('ddpmMeanFromX0', 'out', out, len);
+  checkArrays('ddpmMeanFromX0', schedule, t, len, { xt, x0, out });
   const ab = schedule.alphaBar[t]!;
   const abPrev = schedule.alphaBar[t - 1]!;
   const bt = schedule.beta[t]!;
