@@ -122,6 +122,7 @@ describe('classifier and classifier-free guidance (003)', () => {
     const b = new Float64Array(2);
     expect(() => classifierGuidedEpsilon(s, 0, b, b, 1, 2, b)).toThrow('classifierGuidedEpsilon: t = 0 must be an integer in 1..100');
     expect(() => classifierGuidedEpsilon(s, 3, b, b, Number.NaN, 2, b)).toThrow('classifierGuidedEpsilon: gamma = NaN must be finite');
+    expect(() => classifierFreeEpsilon(b, b, 1.5, 0.5, b)).toThrow('classifierFreeEpsilon: len = 0.5 must be a positive integer');
     expect(() => classifierFreeModel(cond, 0, Infinity)).toThrow('classifierFreeModel: gamma = Infinity must be finite');
     expect(() => cond(b, 1, 3, 5, b)).toThrow('exactConditionalEpsilonModel: y = 5 must be null or an integer in 0..2');
     expect(() => classifierFreeEpsilon(b, new Float64Array(1), 1, 2, b)).toThrow('classifierFreeEpsilon: epsUnconditional must hold 2 values, got 1');

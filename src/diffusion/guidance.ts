@@ -16,6 +16,10 @@ function checkScale(name: string, what: string, g: number): void {
   if (!Number.isFinite(g)) throw new RangeError(`${name}: ${what} = ${g} must be finite`);
 }
 
+function checkLen(name: string, len: number): void {
+  if (!Number.isInteger(len) || len < 1) throw new RangeError(`${name}: len = ${len} must be a positive integer`);
+}
+
 /** 003 classifier guidance: out = ε(x_t) − γ √(1 − ᾱ_t) ∇ log p(y | x_t). */
 export function classifierGuidedEpsilon(
   schedule: DdpmSchedule,
@@ -27,6 +31,7 @@ export function classifierGuidedEpsilon(
   out: Float64Array,
 ): Float64Array {
   checkStep('classifierGuidedEpsilon', schedule, t);
+  checkLen('classifierGuidedEpsilon', len);
   checkScale('classifierGuidedEpsilon', 'gamma', gamma);
   checkBuffer('classifierGuidedEpsilon', 'eps', eps, len);
   checkBuffer('classifierGuidedEpsilon', 'gradLogClassifier', gradLogClassifier, len);
@@ -38,6 +43,7 @@ export function classifierGuidedEpsilon(
 
 /** 003 guided score: out = ∇ log p(x_t) + γ ∇ log p(y | x_t) = ∇ log (p(y | x_t)^γ p(x_t) / Z). */
 export function classifierGuidedScore(score: Float64Array, gradLogClassifier: Float64Array, gamma: number, len: number, out: Float64Array): Float64Array {
+  checkLen('classifierGuidedScore', len);
   checkScale('classifierGuidedScore', 'gamma', gamma);
   checkBuffer('classifierGuidedScore', 'score', score, len);
   checkBuffer('classifierGuidedScore', 'gradLogClassifier', gradLogClassifier, len);
@@ -48,6 +54,7 @@ export function classifierGuidedScore(score: Float64Array, gradLogClassifier: Fl
 
 /** 003 classifier-free: out = γ ε(x_t, y) + (1 − γ) ε(x_t) (also the score form with scores in place of ε). */
 export function classifierFreeEpsilon(epsConditional: Float64Array, epsUnconditional: Float64Array, gamma: number, len: number, out: Float64Array): Float64Array {
+  checkLen('classifierFreeEpsilon', len);
   checkScale('classifierFreeEpsilon', 'gamma', gamma);
   checkBuffer('classifierFreeEpsilon', 'epsConditional', epsConditional, len);
   checkBuffer('classifierFreeEpsilon', 'epsUnconditional', epsUnconditional, len);
@@ -64,6 +71,7 @@ export function classifierFreeEpsilonWeighted(
   len: number,
   out: Float64Array,
 ): Float64Array {
+  checkLen('classifierFreeEpsilonWeighted', len);
   checkScale('classifierFreeEpsilonWeighted', 'w', w);
   checkBuffer('classifierFreeEpsilonWeighted', 'epsConditional', epsConditional, len);
   checkBuffer('classifierFreeEpsilonWeighted', 'epsUnconditional', epsUnconditional, len);
