@@ -5,8 +5,9 @@
  * its coefficients equal an independently written moment recursion; the recursion's error in the final law falls like
  * 1/T for σ_t² = β̃_t and β_t and does not fall for the wrong σ_t = β_t; L_simple and the weighted objective are related
  * by the coefficient; the exact ε-predictor minimises L_simple (quadrature); Tweedie consistency of the oracles.
- * Layer B: ancestral sampling with the exact ε-predictor reproduces Gaussian and mixture data (DKW), and the sign error
- * is rejected.
+ * Layer B: ancestral sampling with the exact ε-predictor follows the chain's exact law (DKW): for Gaussian data the
+ * moment recursion, for a two-mode mixture a grid Chapman–Kolmogorov oracle (spec/diffusion/_helpers.ts); both laws are
+ * within a deterministic, asserted distance of the data law; the sign error is rejected.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
