@@ -194,9 +194,14 @@ interface Trainer {
 function trainer(mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): Trainer {
   checkPositiveInt('trainMlp: steps', options.steps);
   if (!(options.learningRate > 0 && Number.isFinite(options.learningRate))) throw new Error(`trainMlp: learningRate = ${options.learningRate} must be positive and finite`);
+  toFloat32('trainMlp: learningRate', Float64Array.of(options.learningRate)); // tfjs holds it in float32
   const lr0 = options.learningRate, lrF = options.finalLearningRate ?? lr0;
   if (!(lrF >= 0 && lrF <= lr0)) throw new Error(`trainMlp: finalLearningRate = ${lrF} must be in [0, learningRate = ${lr0}]`);
-  const opt = tf.train.adam(lr0, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8);
+  const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999, epsilon = options.epsilon ?? 1e-8;
+  if (!(beta1 >= 0 && beta1 < 1)) throw new Error(`trainMlp: beta1 = ${beta1} must be in [0, 1)`);
+  if (!(beta2 >= 0 && beta2 < 1)) throw new Error(`trainMlp: beta2 = ${beta2} must be in [0, 1)`);
+  if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new Error(`trainMlp: epsilon = ${epsilon} must be positive and finite`);
+  const opt = tf.train.adam(lr0, beta1, beta2, epsilon);
   const K = options.steps;
   const losses = new Float64Array(K);
   const { inputDim: d, outputDim: m } = mlp.spec;
@@ -228,6 +233,15 @@ function trainer(mlp: Mlp, makeBatch: BatchMaker, options: TrainMlpOptions): Tra
   };
 }
 
+/** After the last update (whose loss is never evaluated): every parameter must still be finite. */
+function checkFiniteParameters(values: readonly ArrayLike<number>[]): void {
+  values.forEach((d, l) => {
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) throw new Error(`trainMlp: parameter ${i} of variables[${l}] = ${d[i]} is not finite after the last step (learning rate too large?)`);
+    }
+  });
+}
+
 /**
  * Adam on the weighted MSE (1/n) Σᵢ λᵢ ‖f(xᵢ, cᵢ) − yᵢ‖² (the DDPM simple loss 003 "Training of DDPM" step 4 with
  * λ = 1 and y = ε; denoising score matching with λ(σ) = σ² for NCSN). Batches come from `makeBatch(stream, k)`.
@@ -245,6 +259,7 @@ export function trainMlp(stream: Stream, mlp: Mlp, makeBatch: BatchMaker, option
   } finally {
     t.dispose();
   }
+  checkFiniteParameters(mlp.variables.map((v) => v.dataSync()));
   return { losses: t.losses };
 }
 
@@ -261,6 +276,7 @@ export async function trainMlpAsync(stream: Stream, mlp: Mlp, makeBatch: BatchMa
   } finally {
     t.dispose();
   }
+  checkFiniteParameters(await Promise.all(mlp.variables.map((v) => v.data())));
   return { losses: t.losses };
 }
 
@@ -274,7 +290,8 @@ export function mlpPredict(mlp: Mlp, x: Float64Array, n: number, c: number, out:
   if (x.length !== n * d) throw new Error(`${name}: x.length = ${x.length} must be n·d = ${n * d}`);
   if (out.length !== n * m) throw new Error(`${name}: out.length = ${out.length} must be n·${m} = ${n * m}`);
   if (!Number.isFinite(c)) throw new Error(`${name}: condition = ${c} must be finite`);
-  const r = tf.tidy(() => mlpForward(mlp, tf.tensor2d(toFloat32(name, x), [n, d]), tf.fill([n], c) as tf.Tensor1D));
+  const c32 = toFloat32(`${name}: condition`, Float64Array.of(c))[0]!;
+  const r = tf.tidy(() => mlpForward(mlp, tf.tensor2d(toFloat32(`${name}: x`, x), [n, d]), tf.fill([n], c32) as tf.Tensor1D));
   const data = r.dataSync();
   r.dispose();
   for (let i = 0; i < data.length; i++) out[i] = data[i]! * scale;
