@@ -61,6 +61,10 @@ describe('IDX', () => {
     expect(() => parseIdx(long, 'f')).toThrow('f: IDX uint8 array of shape [2, 3] needs 18 bytes, file has 19');
     expect(() => readIdx('/nonexistent/x-idx1-ubyte')).toThrow(/readIdx: cannot read \/nonexistent\/x-idx1-ubyte/);
     expect(() => encodeIdx({ type: 'uint8', shape: [2], data: new Uint8Array(3) })).toThrow(/encodeIdx: data.length = 3 must be the product of shape \[2\] = 2/);
+    expect(() => encodeIdx({ type: 'uint16' as never, shape: [1], data: new Uint8Array(1) })).toThrow('encodeIdx: type = uint16 must be one of uint8, int8, int16, int32, float32, float64');
+    // a value the type cannot hold would wrap (300 → 44) or round: the data array must be the type's own
+    expect(() => encodeIdx({ type: 'uint8', shape: [1], data: Float64Array.of(300) })).toThrow('encodeIdx: data must be a Uint8Array for type uint8, got Float64Array');
+    expect(() => encodeIdx({ type: 'uint8', shape: [-1, -2], data: new Uint8Array(2) })).toThrow('encodeIdx: shape[0] = -1 must be an integer in [0, 2³² − 1]');
   });
 });
 
@@ -233,6 +237,10 @@ describe('PNG', () => {
     expect(() => sampleGridPng(Float64Array.of(NaN), 1, 1, 1, 1, { outOfRange: 'clip' })).toThrow('sampleGridPng: images[0] is NaN');
     expect(() => sampleGridPng(new Float64Array(5), 2, 1, 1, 3)).toThrow('sampleGridPng: images.length = 5 must be n·h·w·c = 6');
     expect(() => sampleGridPng(new Float64Array(1), 1, 1, 1, 1, { padValue: 2 })).toThrow('sampleGridPng: padValue = 2 must be in [0, 1]');
+    expect(() => sampleGridPng(new Float64Array(2), 1, 1, 1, 2 as never)).toThrow('sampleGridPng: c = 2 must be 1 or 3');
+    expect(() => sampleGridPng(new Float64Array(0), 1, 0, 1, 1)).toThrow('sampleGridPng: h = 0 must be a positive integer');
+    expect(() => sampleGridPng(new Float64Array(2), 1, 1, 2.5 as never, 1)).toThrow('sampleGridPng: w = 2.5 must be a positive integer');
+    expect(() => sampleGridPng(new Float64Array(1), 1, 1, 1, 1, { range: [0, Infinity] })).toThrow('sampleGridPng: range [0, Infinity] must be finite with hi > lo');
     const rgb = decodePng(sampleGridPng(Float64Array.of(-1, 0, 1), 1, 1, 1, 3, { pad: 0 }));
     expect(Array.from(rgb.px)).toEqual([0, 128, 255]);
     const path = join(tempDir(), 'g.png');

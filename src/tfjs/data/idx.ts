@@ -24,6 +24,11 @@ const TYPES: Readonly<Record<number, { type: IdxType; bytes: number }>> = {
   0x0e: { type: 'float64', bytes: 8 },
 };
 
+/** The typed array that holds each type's values exactly (encodeIdx refuses any other, which could wrap or round). */
+const ARRAYS: Readonly<Record<IdxType, abstract new (...args: never[]) => IdxData>> = {
+  uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+
 const hex = (v: number) => `0x${v.toString(16).padStart(2, '0')}`;
 
 /** Parses an IDX file's bytes. `source` names the file in errors. */
@@ -63,7 +68,13 @@ export function parseIdx(bytes: Uint8Array, source = 'idx'): IdxArray {
 /** Encodes an array as IDX (big-endian); the inverse of `parseIdx` (used to write test fixtures). */
 export function encodeIdx(a: IdxArray): Uint8Array {
   const code = Number(Object.keys(TYPES).find((k) => TYPES[Number(k)]!.type === a.type));
-  const t = TYPES[code]!;
+  const t = TYPES[code];
+  if (t === undefined) throw new Error(`encodeIdx: type = ${String(a.type)} must be one of ${Object.keys(ARRAYS).join(', ')}`);
+  const Arr = ARRAYS[t.type];
+  if (!(a.data instanceof Arr)) throw new Error(`encodeIdx: data must be a ${Arr.name} for type ${t.type}, got ${a.data.constructor.name}`);
+  a.shape.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new Error(`encodeIdx: shape[${i}] = ${d} must be an integer in [0, 2³² − 1]`);
+  });
   const size = a.shape.reduce((p, d) => p * d, 1);
   if (a.data.length !== size) throw new Error(`encodeIdx: data.length = ${a.data.length} must be the product of shape [${a.shape.join(', ')}] = ${size}`);
   if (a.shape.length < 1 || a.shape.length > 255) throw new Error(`encodeIdx: rank = ${a.shape.length} must be in 1..255`);

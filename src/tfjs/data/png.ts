@@ -82,6 +82,9 @@ export interface SampleGridOptions {
  */
 export function sampleGridPng(images: Float64Array, n: number, h: number, w: number, c: 1 | 3, options: SampleGridOptions = {}): Uint8Array {
   if (!Number.isInteger(n) || n < 1) throw new Error(`sampleGridPng: n = ${n} must be a positive integer`);
+  if (!Number.isInteger(h) || h < 1) throw new Error(`sampleGridPng: h = ${h} must be a positive integer`);
+  if (!Number.isInteger(w) || w < 1) throw new Error(`sampleGridPng: w = ${w} must be a positive integer`);
+  if (c !== 1 && c !== 3) throw new Error(`sampleGridPng: c = ${String(c)} must be 1 or 3`);
   if (images.length !== n * h * w * c) throw new Error(`sampleGridPng: images.length = ${images.length} must be n·h·w·c = ${n * h * w * c}`);
   const cols = options.cols ?? Math.ceil(Math.sqrt(n));
   const pad = options.pad ?? 2, scale = options.scale ?? 1;
@@ -90,7 +93,7 @@ export function sampleGridPng(images: Float64Array, n: number, h: number, w: num
   if (!Number.isInteger(cols) || cols < 1) throw new Error(`sampleGridPng: cols = ${cols} must be a positive integer`);
   if (!Number.isInteger(pad) || pad < 0) throw new Error(`sampleGridPng: pad = ${pad} must be a non-negative integer`);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`sampleGridPng: scale = ${scale} must be a positive integer`);
-  if (!(hi > lo)) throw new Error(`sampleGridPng: range [${lo}, ${hi}] must have hi > lo`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new Error(`sampleGridPng: range [${lo}, ${hi}] must be finite with hi > lo`);
   const padValue = options.padValue ?? 0;
   if (!(padValue >= 0 && padValue <= 1)) throw new Error(`sampleGridPng: padValue = ${padValue} must be in [0, 1] (0 black, 1 white)`);
   const rows = Math.ceil(n / cols);
