@@ -27,3 +27,10 @@ export {
   parseCifar10Batch, encodeCifar10Batch, cifar10Files, loadCifar10, cifar10ToNhwc,
 } from './data/cifar10.js';
 export { type SampleGridOptions, PNG_SIGNATURE, crc32, encodePng, sampleGridPng, writePng } from './data/png.js';
+export {
+  type ConvLayer, type CnnEnergySpec, type TensorEnergy, type TensorForward,
+  PAPER_MNIST_ENERGY, convOutputSide, cnnParamShapes, cnnParameterCount, initCnnParameters, cnnForward, tensorEnergy, cnnEnergy,
+  gaussianTensorEnergy,
+} from './energy.js';
+export { type TensorWalkerEngine, type TensorDataTerm, type TensorDataTermOptions, tensorEngine, tensorDataTerm } from './engine.js';
+export { type ImageTrainerInit, type ImageTrainer, createImageTrainer } from './image-trainer.js';
