@@ -11,8 +11,9 @@
  *        λ‖s − ∇log q(x̃|x)‖² = ‖f + z‖²), condition c = 100·log(σ_1/σ)/log(σ_1/σ_L) ∈ [0, 100], then annealed
  *        Langevin dynamics by src/diffusion annealedLangevin from x ~ N(0, σ_1² I).
  * Sample quality: the energy distance and the sliced 2-Wasserstein distance between generated samples and held-out
- * data, against the same numbers for a second held-out set (the data-vs-data floor) and for the N(0, I) prior (a
- * ceiling that any working sampler must beat).
+ * data, against the same numbers for a second held-out set (the data-vs-data floor, what a perfect sampler reads), for
+ * the Gaussian with the training set's mean and covariance (the baseline a sampler must beat to have learnt more than
+ * two moments) and for the N(0, I) prior (where both samplers start).
  *
  * Run: `npx ebm run experiments/diffusion-2d/config.json` (async: runDiffusion2d returns a Promise).
  */
@@ -27,10 +28,13 @@ import { selectBackend, type BackendSelection } from '../../src/tfjs/backend.js'
 import {
   createMlp, disposeMlp, epsilonModelFromMlp, parameterCount, scoreModelFromMlp, trainMlp, type MlpSpec, type MseBatch,
 } from '../../src/tfjs/mlp.js';
+import { formatZodError } from '../../src/cli/errors.js';
 import { writeJson } from '../../src/io/json.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { composeFigure, linePlot, writeSvg, type LineSeries } from '../../src/plot/index.js';
-import { energyDistance, sampleToy, scatterPlot, slicedWasserstein2, TOY_DATASETS, type ToyDataset } from './toy.js';
+import {
+  energyDistance, fitGaussian2d, sampleGaussian2d, sampleToy, scatterPlot, slicedWasserstein2, TOY_DATASETS, type ToyDataset,
+} from './toy.js';
 
 const METHODS = ['ddpm', 'ncsn'] as const;
 export type Diffusion2dMethod = (typeof METHODS)[number];
@@ -96,15 +100,11 @@ export const diffusion2dConfigSchema = strict({
 
 export type Diffusion2dConfig = z.infer<typeof diffusion2dConfigSchema>;
 
-/** "path: message" per issue; throws a RangeError listing all of them. */
+/** "path: message" per issue (src/cli/errors.ts's format); throws a RangeError listing all of them. */
 export function parseDiffusion2dConfig(value: unknown, source = 'config'): Diffusion2dConfig {
   const parsed = diffusion2dConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
-    return `  ${path}: ${issue.message}`;
-  });
-  throw new RangeError(`invalid config ${source}:\n${lines.join('\n')}`);
+  throw new RangeError(formatZodError(parsed.error, source));
 }
 
 export interface Quality {
@@ -127,6 +127,8 @@ export interface Diffusion2dDatasetResult {
   readonly dataset: ToyDataset;
   /** a second held-out set against the first: what the metrics read for a perfect sampler */
   readonly dataVsData: Quality;
+  /** draws of the Gaussian moment-matched to the training set against held-out data */
+  readonly gaussianVsData: Quality;
   /** N(0, I) draws against held-out data */
   readonly priorVsData: Quality;
   readonly runs: Diffusion2dRun[];
@@ -240,7 +242,8 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
   const samplesFor = new Map<string, Float64Array>();
   const m = config.heldOutSize;
   for (const dataset of config.datasets) {
-    // Named sub-streams per dataset: data (train, held-out, held-out 2, prior), then per method: init, train, sample.
+    // Named sub-streams per dataset: data (train, held-out, held-out 2, prior, fitted Gaussian), then per method: init,
+    // train, sample.
     const dKey = foldIn(runKey, TOY_DATASETS.indexOf(dataset));
     const train = sampleToy(streamFromKey(foldIn(dKey, 0)), dataset, config.trainSize);
     const heldOut = sampleToy(streamFromKey(foldIn(dKey, 1)), dataset, m);
@@ -250,7 +253,9 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
     files.push(`samples/${dataset}.heldout.npy`);
     const dataVsData = quality(heldOut2, heldOut, m, config.directions);
     const priorVsData = quality(prior, heldOut, m, config.directions);
-    log(`${dataset}: data vs data ED ${dataVsData.energyDistance.toExponential(2)} SW2 ${dataVsData.slicedW2.toFixed(4)}; prior vs data ED ${priorVsData.energyDistance.toFixed(4)} SW2 ${priorVsData.slicedW2.toFixed(4)}`);
+    const gaussian = sampleGaussian2d(streamFromKey(foldIn(dKey, 4)), fitGaussian2d(train, config.trainSize), m);
+    const gaussianVsData = quality(gaussian, heldOut, m, config.directions);
+    log(`${dataset}: data vs data ED ${dataVsData.energyDistance.toExponential(2)} SW2 ${dataVsData.slicedW2.toFixed(4)}; fitted Gaussian vs data ED ${gaussianVsData.energyDistance.toFixed(4)} SW2 ${gaussianVsData.slicedW2.toFixed(4)}; prior vs data ED ${priorVsData.energyDistance.toFixed(4)} SW2 ${priorVsData.slicedW2.toFixed(4)}`);
     samplesFor.set(`${dataset}.data`, heldOut);
     const runs: Diffusion2dRun[] = [];
     for (const method of config.methods) {
@@ -291,7 +296,7 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
       files.push(`samples/${dataset}.${method}.npy`, `samples/${dataset}.${method}.loss.npy`);
       log(`${dataset} ${method}: ED ${q.energyDistance.toFixed(4)} SW2 ${q.slicedW2.toFixed(4)}  loss ${run.lossFirst.toFixed(3)} → ${run.lossLast.toFixed(3)}  train ${trainSeconds.toFixed(1)} s, sample ${sampleSeconds.toFixed(1)} s`);
     }
-    results.push({ dataset, dataVsData, priorVsData, runs });
+    results.push({ dataset, dataVsData, gaussianVsData, priorVsData, runs });
   }
 
   // Figures: samples vs data per dataset (rows) and method (columns); loss curves per method.
@@ -300,7 +305,7 @@ export async function runDiffusion2d(config: Diffusion2dConfig, options: Diffusi
     const data = samplesFor.get(`${r.dataset}.data`)!;
     const show = (a: Float64Array) => a.subarray(0, 2 * Math.min(config.plotPoints, a.length / 2));
     panels.push(scatterPlot([{ name: 'held-out data', points: show(data), color: '#555555' }], {
-      title: `${r.dataset}: data`, subtitle: `data vs data ED ${r.dataVsData.energyDistance.toExponential(1)}`, range: [-2.5, 2.5],
+      title: `${r.dataset}: data`, subtitle: `floor ED ${r.dataVsData.energyDistance.toExponential(1)}, fitted-Gaussian ED ${r.gaussianVsData.energyDistance.toFixed(4)}`, range: [-2.5, 2.5],
     }));
     for (const run of r.runs) {
       panels.push(scatterPlot([{ name: `${run.method.toUpperCase()} samples`, points: show(samplesFor.get(`${r.dataset}.${run.method}`)!), color: run.method === 'ddpm' ? '#0072B2' : '#D55E00' }], {

@@ -53,6 +53,48 @@ export function sampleToy(stream: Stream, dataset: ToyDataset, n: number, out: F
   return out;
 }
 
+/** A 2-D Gaussian: mean, covariance (Σ_xx, Σ_xy, Σ_yy) and its Cholesky factor L = [[l11, 0], [l21, l22]], LLᵀ = Σ. */
+export interface Gaussian2d {
+  readonly mean: readonly [number, number];
+  readonly cov: readonly [number, number, number];
+  readonly chol: readonly [number, number, number];
+}
+
+/**
+ * The moment-matched Gaussian of n points: their mean and unbiased covariance (1/(n − 1)) Σ (xᵢ − x̄)(xᵢ − x̄)ᵀ — the
+ * best a sampler that knows only first and second moments can do, a baseline sharper than N(0, I).
+ */
+export function fitGaussian2d(x: Float64Array, n: number): Gaussian2d {
+  checkPoints('fitGaussian2d', 'x', x, n);
+  let mx = 0, my = 0;
+  for (let i = 0; i < n; i++) { mx += x[2 * i]!; my += x[2 * i + 1]!; }
+  mx /= n; my /= n;
+  let sxx = 0, sxy = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = x[2 * i]! - mx, b = x[2 * i + 1]! - my;
+    sxx += a * a; sxy += a * b; syy += b * b;
+  }
+  sxx /= n - 1; sxy /= n - 1; syy /= n - 1;
+  const l11 = Math.sqrt(sxx), l21 = l11 > 0 ? sxy / l11 : 0, r = syy - l21 * l21;
+  if (!(l11 > 0 && r > 0 && Number.isFinite(r))) {
+    throw new Error(`fitGaussian2d: the sample covariance [[${sxx}, ${sxy}], [${sxy}, ${syy}]] must be positive definite (the points must not be collinear)`);
+  }
+  return { mean: [mx, my], cov: [sxx, sxy, syy], chol: [l11, l21, Math.sqrt(r)] };
+}
+
+/** m draws μ + L z, z ~ N(0, I), into out (m×2). */
+export function sampleGaussian2d(stream: Stream, g: Gaussian2d, m: number, out: Float64Array = new Float64Array(2 * m)): Float64Array {
+  if (!Number.isInteger(m) || m < 1) throw new Error(`sampleGaussian2d: m = ${m} must be a positive integer`);
+  if (out.length !== 2 * m) throw new Error(`sampleGaussian2d: out.length = ${out.length} must be 2m = ${2 * m}`);
+  const [mx, my] = g.mean, [l11, l21, l22] = g.chol;
+  for (let i = 0; i < m; i++) {
+    const z1 = normal(stream), z2 = normal(stream);
+    out[2 * i] = mx + l11 * z1;
+    out[2 * i + 1] = my + l21 * z1 + l22 * z2;
+  }
+  return out;
+}
+
 function meanDistance(a: Float64Array, na: number, b: Float64Array, nb: number, same: boolean): number {
   let s = 0;
   for (let i = 0; i < na; i++) {

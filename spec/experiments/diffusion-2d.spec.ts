@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffusion2dConfigSchema, parseDiffusion2dConfig, runDiffusion2d, type Diffusion2dResult } from '../../experiments/diffusion-2d/run.js';
-import { energyDistance, sampleToy, scatterPlot, slicedWasserstein2 } from '../../experiments/diffusion-2d/toy.js';
-import { keyFromSeed, normals, streamFromKey, uniformInt } from '../../src/rng/index.js';
+import { energyDistance, fitGaussian2d, sampleGaussian2d, sampleToy, scatterPlot, slicedWasserstein2 } from '../../experiments/diffusion-2d/toy.js';
+import { keyFromSeed, normal, normals, streamFromKey, uniformInt } from '../../src/rng/index.js';
 import { readJson } from '../../src/io/json.js';
 import { readNpy } from '../../src/io/npy.js';
 import { testStream } from '../_support/seed.js';
@@ -52,6 +52,45 @@ describe('diffusion-2d metrics', () => {
     expect(() => energyDistance(a, 1, b, 5)).toThrow('energyDistance: x n = 1 must be an integer ≥ 2');
     expect(() => slicedWasserstein2(a, b, 4, 8)).toThrow('slicedWasserstein2: x.length = 10 must be 2n = 8');
     expect(() => slicedWasserstein2(a, b, 5, 0)).toThrow('slicedWasserstein2: directions = 0 must be a positive integer');
+  });
+});
+
+describe('diffusion-2d moment-matched Gaussian baseline', () => {
+  it('fits the mean and the unbiased covariance (closed form on a square and on an affine image), LLᵀ = Σ, draws μ + Lz', () => {
+    // corners of [0, 2]²: mean (1, 1), Σ = (4/3) I (four deviations ±1, divided by n − 1 = 3)
+    const sq = fitGaussian2d(Float64Array.of(0, 0, 2, 0, 0, 2, 2, 2), 4);
+    expect(sq.mean).toEqual([1, 1]);
+    expect(sq.cov[0]).toBeCloseTo(4 / 3, 14); expect(sq.cov[1]).toBe(0); expect(sq.cov[2]).toBeCloseTo(4 / 3, 14);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 3, max: 40 }), (seed, n) => {
+      // y = A x + b has mean A x̄ + b and covariance A S Aᵀ, S the covariance of x
+      const s = stream(seed), x = normals(s, new Float64Array(2 * n)), A = [1.5, -0.4, 0.7, 0.3], b = [2, -1];
+      const y = new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        y[2 * i] = A[0]! * x[2 * i]! + A[1]! * x[2 * i + 1]! + b[0]!;
+        y[2 * i + 1] = A[2]! * x[2 * i]! + A[3]! * x[2 * i + 1]! + b[1]!;
+      }
+      const gx = fitGaussian2d(x, n), gy = fitGaussian2d(y, n);
+      const [sxx, sxy, syy] = gx.cov;
+      const want = [
+        A[0]! * A[0]! * sxx + 2 * A[0]! * A[1]! * sxy + A[1]! * A[1]! * syy,
+        A[0]! * A[2]! * sxx + (A[0]! * A[3]! + A[1]! * A[2]!) * sxy + A[1]! * A[3]! * syy,
+        A[2]! * A[2]! * sxx + 2 * A[2]! * A[3]! * sxy + A[3]! * A[3]! * syy,
+      ];
+      for (let k = 0; k < 3; k++) expect(gy.cov[k]).toBeCloseTo(want[k]!, 10);
+      expect(gy.mean[0]).toBeCloseTo(A[0]! * gx.mean[0] + A[1]! * gx.mean[1] + b[0]!, 12);
+      const [l11, l21, l22] = gy.chol;
+      expect(l11 * l11).toBeCloseTo(gy.cov[0], 12); expect(l11 * l21).toBeCloseTo(gy.cov[1], 12); expect(l21 * l21 + l22 * l22).toBeCloseTo(gy.cov[2], 12);
+      // the draws are μ + L z for the stream's next normals, in pairs
+      const d = sampleGaussian2d(stream(seed + 1), gy, 5), z = stream(seed + 1);
+      for (let i = 0; i < 5; i++) {
+        const z1 = normal(z), z2 = normal(z);
+        expect(d[2 * i]).toBe(gy.mean[0] + l11 * z1);
+        expect(d[2 * i + 1]).toBe(gy.mean[1] + l21 * z1 + l22 * z2);
+      }
+    }), { numRuns: 50 });
+    expect(() => fitGaussian2d(Float64Array.of(0, 0, 1, 1, 2, 2), 3)).toThrow(/fitGaussian2d: the sample covariance .* must be positive definite \(the points must not be collinear\)/);
+    expect(() => fitGaussian2d(new Float64Array(4), 1)).toThrow('fitGaussian2d: x n = 1 must be an integer ≥ 2');
+    expect(() => sampleGaussian2d(stream(1), sq, 0)).toThrow('sampleGaussian2d: m = 0 must be a positive integer');
   });
 });
 
@@ -113,8 +152,10 @@ describe('diffusion-2d smoke run', () => {
       expect(readNpy(join(out, 'samples', `two-moons.${run.method}.loss.npy`)).shape).toEqual([40]);
       expect(Number.isFinite(run.quality.energyDistance) && run.quality.slicedW2 > 0).toBe(true);
     }
-    // the metric separates the prior from the data far beyond the data-vs-data floor
+    // the metric separates the prior from the data far beyond the data-vs-data floor; the baselines are recorded
     expect(d.priorVsData.energyDistance).toBeGreaterThan(10 * Math.abs(d.dataVsData.energyDistance));
+    expect(Number.isFinite(d.gaussianVsData.energyDistance) && d.gaussianVsData.slicedW2 > 0).toBe(true);
+    expect(lines.some((l) => /two-moons: data vs data ED .* fitted Gaussian vs data ED .* prior vs data ED/.test(l))).toBe(true);
     for (const f of ['samples.svg', 'losses.svg']) {
       const svg = readFileSync(join(out, f), 'utf8');
       expect(svg).toMatch(/^(<\?xml[^>]*\?>\s*)?<svg\b/);
