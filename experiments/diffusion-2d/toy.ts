@@ -107,6 +107,7 @@ function meanDistance(a: Float64Array, na: number, b: Float64Array, nb: number, 
 function checkPoints(name: string, what: string, x: Float64Array, n: number): void {
   if (!Number.isInteger(n) || n < 2) throw new Error(`${name}: ${what} n = ${n} must be an integer ≥ 2`);
   if (x.length !== 2 * n) throw new Error(`${name}: ${what}.length = ${x.length} must be 2n = ${2 * n}`);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) throw new Error(`${name}: ${what}[${i}] = ${x[i]} must be finite`);
 }
 
 /**

@@ -52,6 +52,10 @@ describe('diffusion-2d metrics', () => {
     expect(() => energyDistance(a, 1, b, 5)).toThrow('energyDistance: x n = 1 must be an integer ≥ 2');
     expect(() => slicedWasserstein2(a, b, 4, 8)).toThrow('slicedWasserstein2: x.length = 10 must be 2n = 8');
     expect(() => slicedWasserstein2(a, b, 5, 0)).toThrow('slicedWasserstein2: directions = 0 must be a positive integer');
+    // a diverged sampler's NaN must not become a quality number (NaN compares false with every threshold)
+    const bad = Float64Array.from(b); bad[7] = NaN;
+    expect(() => energyDistance(a, 5, bad, 5)).toThrow('energyDistance: y[7] = NaN must be finite');
+    expect(() => slicedWasserstein2(bad, a, 5, 4)).toThrow('slicedWasserstein2: x[7] = NaN must be finite');
   });
 });
 
