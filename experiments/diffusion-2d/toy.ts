@@ -21,7 +21,7 @@ function twoMoons(stream: Stream, n: number, out: Float64Array): void {
   }
 }
 
-/** Two concentric circles of radii 0.7 and 1.4, equally likely, radial noise 0.05 (isotropic). */
+/** Two concentric circles of radii 0.7 and 1.4, equally likely, plus isotropic noise N(0, 0.05² I). */
 function rings(stream: Stream, n: number, out: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const r = uniformInt(stream, 2) === 0 ? 0.7 : 1.4;
