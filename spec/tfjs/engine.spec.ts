@@ -94,6 +94,31 @@ describe('src/tfjs/engine', () => {
     e.dispose();
   });
 
+  it('after a mini-batch move readGradients re-evaluates ∇U at θ_k+1; a following all-walker move uses ∇U at its θ_k', () => {
+    const thA = theta(20, 0.1), thB = theta(21, -0.2), thC = theta(22, 0), n = 5, h = 0.03;
+    const e = gaussianTensorEnergy(SHAPE, thA);
+    const eng = tensorEngine(e, n);
+    eng.setPositions(thA, f32(normals(streamFromKey(keyFromSeed(23)), new Float64Array(n * D))));
+    eng.advance(keyFromSeed(24), thA, thB, h, Int32Array.of(3, 0), null);
+    const x1 = eng.readPositions(new Float64Array(n * D));
+    const gradAt = (th: Float64Array, x: Float64Array) => Float64Array.from(x, (v, k) => Math.exp(-2 * th[D]!) * (v - th[k % D]!));
+    const g1 = eng.readGradients(new Float64Array(n * D)), g1Exact = gradAt(thB, x1);
+    for (let k = 0; k < n * D; k++) expect(Math.abs(g1[k]! - g1Exact[k]!)).toBeLessThanOrEqual(1e-5);
+    const other = tensorEngine(e, n);
+    other.setPositions(thA, f32(normals(streamFromKey(keyFromSeed(23)), new Float64Array(n * D))));
+    other.advance(keyFromSeed(24), thA, thB, h, Int32Array.of(3, 0), null);
+    other.advance(keyFromSeed(25), thB, thC, h, null, null); // the cache is stale here: ∇U_θB is evaluated first
+    const x2 = other.readPositions(new Float64Array(n * D));
+    const xi = drawWalkerNoise(keyFromSeed(25), n, D, new Float64Array(n * D));
+    for (let k = 0; k < n * D; k++) {
+      const expected = x1[k]! - h * g1Exact[k]! + Math.sqrt(2 * h) * Math.fround(xi[k]!);
+      expect(Math.abs(x2[k]! - expected)).toBeLessThanOrEqual(1e-5);
+    }
+    eng.dispose();
+    other.dispose();
+    e.dispose();
+  });
+
   it('resample gathers positions, energies and gradients exactly; restore reads back bit for bit', () => {
     const th = theta(9, 0), n = 5;
     const e = gaussianTensorEnergy(SHAPE, th);
@@ -120,8 +145,8 @@ describe('src/tfjs/engine', () => {
     e.dispose();
   });
 
-  it('Algorithm 2 with resampling and log Z: the tensor engine reproduces the float64 engine to float32 tolerance; h·1.01 is detected', () => {
-    const n = 24, batch = 8, iterations = 30, s0 = 0.3;
+  for (const batch of [8, undefined]) it(`Algorithm ${batch === undefined ? 1 : 2} with resampling and log Z: the tensor engine reproduces the float64 engine to float32 tolerance; h·1.01 is detected`, () => {
+    const n = 24, iterations = 30, s0 = 0.3;
     const th0 = theta(11, s0);
     const f64 = gaussianEnergy(identity(D), D);
     const x0 = f32(f64.sample!(streamFromKey(keyFromSeed(12)), th0, n, new Float64Array(n * D)));
@@ -130,7 +155,7 @@ describe('src/tfjs/engine', () => {
     const logZ0 = (D / 2) * Math.log(2 * Math.PI) + D * s0; // gaussianEnergy's log Z_θ (Σ₀ = I)
     const runKey = keyFromSeed(15);
     const options = (h: number): TrainerOptions => ({
-      algorithm: 'jarzynski', h, batchSize: batch, logZ0,
+      algorithm: 'jarzynski', h, ...(batch === undefined ? {} : { batchSize: batch }), logZ0,
       resampling: { scheme: 'systematic', trigger: { kind: 'essFraction', value: 0.6 } },
     });
     const opt = () => adam(D + 1, { lr: 0.05, schedule: 'linear', iterations });

@@ -12,10 +12,16 @@
  * drawn in float64 exactly as the generic engine draws it (`drawWalkerNoise`, keys.ts blocks) and rounded to float32;
  * that rounded ξ both moves the walker and enters ξ·s.
  *
+ * Cost (004 A.3: the frozen walkers' update "uses only the model energy and does not require back-propagation"): a
+ * mini-batch move gathers the N' moved walkers, evaluates ∇U_θk there, moves them, evaluates U and ∇U at θ_{k+1} at
+ * their new positions, and evaluates only U_θk+1 (a forward pass) at the N − N' frozen ones; the cached ∇U of all
+ * walkers is then stale and `readGradients` (checkpoints) re-evaluates it at the current θ. A move of all walkers
+ * (moved = null) uses and refreshes the cache, so each step costs one ∇U evaluation. The dynamics never read a
+ * gradient that a checkpoint stored except in the all-walkers case, where it is the exact cache.
+ *
  * Float32: the move, U, ∇U, s = ∇U_θk(X) + ∇U_θk+1(X'), ξ·s and |s|² (reductions over d) are float32 tensor ops; the
- * scalars are widened exactly, and the log-weights are float64. Frozen walkers are moved by X − (0·∇U) + 0 = X, so
- * they keep their positions bit for bit. After a move U and ∇U are evaluated at θ_{k+1} for all N walkers (the
- * contract of types.ts: the frozen ones need U_θk+1 for line 14 and ∇U_θk+1 for their next move).
+ * scalars are widened exactly, and the log-weights are float64. Frozen walkers are copied by tf.gather, so they keep
+ * their positions bit for bit.
  *
  * Checkpoints: readPositions/readEnergies/readGradients widen float32 exactly and restore rounds back, which is exact
  * for values that came from the engine, so a resumed run continues bit for bit.
@@ -57,9 +63,10 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
   let u = new Float64Array(n), uNew = new Float64Array(n);
   const noise = new Float64Array(n * d);
   const noise32 = new Float32Array(n * d);
-  const hMask = new Float32Array(n);
   const isMoved = new Uint8Array(n);
-  const xs = new Float64Array(n), ss = new Float64Array(n);
+  /** whether `grad` holds ∇U at the current θ (false after a mini-batch move, which evaluates ∇U of the moved only) */
+  let gradFresh = false;
+  const thetaCur = new Float64Array(p);
   const cU = new Float64Array(n), cUNew = new Float64Array(n), cXs = new Float64Array(n), cSs = new Float64Array(n), cW = new Float64Array(n);
 
   function requireReady(): [tf.Tensor4D, tf.Tensor4D] {
@@ -69,9 +76,10 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
   function checkTheta(label: string, theta: Float64Array): void {
     if (theta.length !== p) throw new RangeError(`${name}: ${label} must have length p = ${p}, got ${theta.length}`);
   }
+  /** Installs new position and gradient tensors, disposing the old ones that are not reused. */
   function replace(nx: tf.Tensor4D, ng: tf.Tensor4D): void {
-    x?.dispose();
-    grad?.dispose();
+    if (x !== null && x !== nx) x.dispose();
+    if (grad !== null && grad !== ng) grad.dispose();
     x = nx;
     grad = ng;
   }
@@ -91,6 +99,8 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
       widen(r.u, u);
       r.u.dispose();
       replace(t, r.grad);
+      thetaCur.set(theta);
+      gradFresh = true;
     },
     advance(noiseKey, thetaK, thetaNext, h, moved, logW) {
       const [x0, g0] = requireReady();
@@ -108,41 +118,76 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
         }
       }
       drawWalkerNoise(noiseKey, count, d, noise);
-      noise32.fill(0);
-      hMask.fill(0);
-      for (let t = 0; t < count; t++) {
-        const i = moved === null ? t : moved[t]!;
-        for (let j = 0; j < d; j++) noise32[i * d + j] = noise[t * d + j]!; // rounded to float32
-        hMask[i] = h;
-      }
+      for (let j = 0; j < count * d; j++) noise32[j] = noise[j]!; // rounded to float32
       const b = Math.sqrt(2 * h);
-      const xi = tf.tensor4d(noise32, shape, 'float32');
-      // 004 (5) first line / Alg. 2 line 9: X' = X − h ∇U_θk(X) + √(2h) ξ (frozen walkers: h and ξ are 0).
-      const x1 = tf.tidy(() => x0.sub(g0.mul(tf.tensor4d(hMask, [n, 1, 1, 1], 'float32'))).add(xi.mul(b)) as tf.Tensor4D);
+      const xi = tf.tensor4d(noise32.subarray(0, count * d), [count, ...energy.shape], 'float32');
+      // The moved walkers (in the order of `moved`) and ∇U_θk there: the cache when it is current (all walkers moved
+      // last time), else evaluated now — frozen walkers never need ∇U (Alg. 2 line 14 uses U only).
+      let idx: tf.Tensor1D | null = null, frozenIdx: tf.Tensor1D | null = null;
+      let xm: tf.Tensor4D, gm: tf.Tensor4D;
+      if (moved === null) {
+        if (!gradFresh) {
+          energy.setParameters(thetaK);
+          const r0 = energy.valuesAndGradX(x0);
+          r0.u.dispose();
+          replace(x0, r0.grad);
+        }
+        xm = x0;
+        gm = grad!;
+      } else {
+        idx = tf.tensor1d(moved, 'int32');
+        xm = tf.gather(x0, idx) as tf.Tensor4D;
+        energy.setParameters(thetaK);
+        const r0 = energy.valuesAndGradX(xm);
+        r0.u.dispose();
+        gm = r0.grad;
+      }
+      // 004 (5) first line / Alg. 2 line 9: X' = X − h ∇U_θk(X) + √(2h) ξ.
+      const x1m = tf.tidy(() => xm.sub(gm.mul(h)).add(xi.mul(b)) as tf.Tensor4D);
       energy.setParameters(thetaNext);
-      const r = energy.valuesAndGradX(x1);
-      widen(r.u, uNew);
+      thetaCur.set(thetaNext);
+      const r = energy.valuesAndGradX(x1m);
+      const u1m = r.u.dataSync();
+      for (let t = 0; t < count; t++) uNew[moved === null ? t : moved[t]!] = u1m[t]!;
       r.u.dispose();
+      let x1: tf.Tensor4D;
+      if (moved === null) {
+        x1 = x1m;
+      } else {
+        // Frozen walkers: U_θk+1 at their unchanged positions (a forward pass), then all walkers back in index order.
+        const frozen = new Int32Array(n - count), inverse = new Int32Array(n);
+        for (let t = 0; t < count; t++) inverse[moved[t]!] = t;
+        for (let i = 0, f = 0; i < n; i++) if (!isMoved[i]) { frozen[f] = i; inverse[i] = count + f; f++; }
+        if (frozen.length > 0) {
+          frozenIdx = tf.tensor1d(frozen, 'int32');
+          const uf = tf.tidy(() => energy.values(tf.gather(x0, frozenIdx!) as tf.Tensor4D));
+          const ufv = uf.dataSync();
+          for (let f = 0; f < frozen.length; f++) uNew[frozen[f]!] = ufv[f]!;
+          uf.dispose();
+        }
+        x1 = tf.tidy(() => {
+          const parts = frozenIdx === null ? x1m : tf.concat([x1m, tf.gather(x0, frozenIdx)]);
+          return tf.gather(parts, tf.tensor1d(inverse, 'int32')) as tf.Tensor4D;
+        });
+      }
       if (logW !== null) {
         const [xsT, ssT] = tf.tidy(() => {
-          const s = g0.add(r.grad); // s = ∇U_θk(X) + ∇U_θk+1(X')
+          const s = gm.add(r.grad); // s = ∇U_θk(X) + ∇U_θk+1(X'), moved walkers in the order of `moved`
           return [xi.mul(s).sum([1, 2, 3]), s.square().sum([1, 2, 3])];
         });
-        widen(xsT, xs);
-        widen(ssT, ss);
+        widen(xsT, cXs.subarray(0, count));
+        widen(ssT, cSs.subarray(0, count));
         xsT.dispose();
         ssT.dispose();
         // Moved walkers: 004 (5)-(6) from the per-walker scalars (src/smc, the same code as the float64 engine).
-        let m = 0;
-        for (let i = 0; i < n; i++) {
-          if (!isMoved[i]) continue;
-          cU[m] = u[i]!; cUNew[m] = uNew[i]!; cXs[m] = xs[i]!; cSs[m] = ss[i]!; cW[m] = logW[i]!;
-          m++;
+        for (let t = 0; t < count; t++) {
+          const i = moved === null ? t : moved[t]!;
+          cU[t] = u[i]!; cUNew[t] = uNew[i]!; cW[t] = logW[i]!;
         }
-        jarzynskiIncrementFromScalars(h, m, cU, cUNew, cXs, cSs, cW, cW);
-        for (let i = 0, t = 0; i < n; i++) if (isMoved[i]) logW[i] = cW[t++]!;
+        jarzynskiIncrementFromScalars(h, count, cU, cUNew, cXs, cSs, cW, cW);
+        for (let t = 0; t < count; t++) logW[moved === null ? t : moved[t]!] = cW[t]!;
         // Frozen walkers: 004 Alg. 2 line 14, A += U_θk(X) − U_θk+1(X).
-        if (m < n) {
+        if (count < n) {
           let f = 0;
           for (let i = 0; i < n; i++) {
             if (isMoved[i]) continue;
@@ -154,7 +199,19 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
         }
       }
       xi.dispose();
-      replace(x1, r.grad);
+      idx?.dispose();
+      frozenIdx?.dispose();
+      if (moved === null) {
+        replace(x1, r.grad);
+        gradFresh = true;
+      } else {
+        xm.dispose();
+        gm.dispose();
+        r.grad.dispose();
+        x1m.dispose();
+        replace(x1, g0); // g0 is now stale (not at θ_k+1): readGradients re-evaluates it when asked
+        gradFresh = false;
+      }
       [u, uNew] = [uNew, u];
     },
     paramGrad(theta, weights, out) {
@@ -190,7 +247,15 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
     },
     readGradients(out) {
       if (out.length !== n * d) throw new RangeError(`${name}: readGradients out must have length N·d = ${n * d}, got ${out.length}`);
-      return widen(requireReady()[1], out);
+      const [x0] = requireReady();
+      if (!gradFresh) {
+        energy.setParameters(thetaCur);
+        const r = energy.valuesAndGradX(x0);
+        r.u.dispose();
+        replace(x0, r.grad);
+        gradFresh = true;
+      }
+      return widen(grad!, out);
     },
     restore(x0, u0, g0) {
       if (x0.length !== n * d || u0.length !== n || g0.length !== n * d) {
@@ -203,6 +268,7 @@ export function tensorEngine(energy: TensorEnergy, walkers: number): TensorWalke
       const ng = tf.tensor4d(toFloat32(`${name}: restore gradients`, g0), shape, 'float32');
       replace(nx, ng);
       u.set(u0);
+      gradFresh = true;
     },
     dispose() {
       x?.dispose();
