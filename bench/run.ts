@@ -8,11 +8,13 @@ import { machineLine } from './harness.js';
 import { printRngReport, rngBench } from './rng.bench.js';
 import { printSamplersReport, samplersBench } from './samplers.bench.js';
 import { gmmBench, printGmmReport } from './gmm.bench.js';
+import { printTfjsReport, tfjsBench } from './tfjs.bench.js';
 
 const suites: Record<string, () => Promise<void>> = {
   rng: async () => printRngReport(await rngBench()),
   samplers: async () => printSamplersReport(await samplersBench()),
   gmm: async () => printGmmReport(await gmmBench()),
+  tfjs: async () => printTfjsReport(await tfjsBench()),
 };
 
 const asked = process.argv.slice(2);
