@@ -34,3 +34,18 @@ export {
 } from './energy.js';
 export { type TensorWalkerEngine, type TensorDataTerm, type TensorDataTermOptions, tensorEngine, tensorDataTerm } from './engine.js';
 export { type ImageTrainerInit, type ImageTrainer, createImageTrainer } from './image-trainer.js';
+export {
+  type DigitClassifierSpec, type DigitClassifier, type DigitImages, type LabelledDigits, type TrainDigitClassifierOptions,
+  type TrainDigitClassifierResult, type DigitPredictions, type ModeProportions,
+  DIGIT_SIDE, DIGIT_PIXELS, DIGIT_CLASSES, DEFAULT_CLASSIFIER_SPEC, CLASSIFIER_FORMAT, CLASSIFIER_FORMAT_VERSION, PAPER_MODE_DIGITS,
+  PAPER_MODE_WEIGHTS, classifierShapes, classifierParameterCount, createDigitClassifier, disposeDigitClassifier, digitLogits,
+  mnistToUnit, trainDigitClassifier, classifyDigits, accuracy, confusionMatrix, classifierParameters, encodeDigitClassifier,
+  decodeDigitClassifier, saveDigitClassifier, loadDigitClassifier, weightedModeProportions, unweightedModeProportions,
+  labelsOfAncestors, resampledModeProportions, modeRelativeErrors,
+} from './classifier.js';
+export { type GaussianFit, gaussianFit, frechetDistance, frechetDistanceFromFeatures, inceptionScore } from './metrics.js';
+export {
+  type CifarConv, type ClippedUlaInfo,
+  CIFAR_ENERGY_FEATURES, CIFAR_DATA_NOISE, CIFAR_LEAK, CIFAR_SHAPE, cifarLayers, cifarParamShapes, cifarParameterCount,
+  initCifarParameters, cifarForward, cifarEnergy, addDataNoise, clipGradientNorms, clipGradientValues, gradientNorms, clippedUlaStep,
+} from './cifar-energy.js';
