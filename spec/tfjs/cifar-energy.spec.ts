@@ -28,15 +28,15 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const U32 = 2 ** -24;
 
-/** Float64 forward pass (NHWC, explicit zero padding; x taken as given) and Σ|terms| per layer for a first-order float32 error bound. */
+/** Float64 forward pass (NHWC, explicit zero padding; x and θ taken as given: pass float32 values to mirror the tensors) and Σ|terms| per layer for a first-order float32 error bound. */
 function reference(theta: Float64Array, nf: number, x: Float64Array, leak: number): { u: number; bound: number } {
   const layers = cifarLayers(nf);
   let h = Float64Array.from(x), err = new Float64Array(h.length), side = 32;
   let o = 0, u = 0, bound = 0;
   layers.forEach((l, j) => {
-    const k = theta.subarray(o, o + l.kernel * l.kernel * l.cin * l.cout).map(Math.fround);
+    const k = theta.subarray(o, o + l.kernel * l.kernel * l.cin * l.cout);
     o += k.length;
-    const b = theta.subarray(o, o + l.cout).map(Math.fround);
+    const b = theta.subarray(o, o + l.cout);
     o += l.cout;
     const os = Math.floor((side + 2 * l.pad - l.kernel) / l.stride) + 1;
     const out = new Float64Array(os * os * l.cout), e = new Float64Array(out.length);
@@ -86,7 +86,7 @@ describe('CIFAR-10 energy (004 §4.3; our reading of [47]\'s network)', () => {
 
   it('on synthetic CIFAR-format files: U equals a float64 forward pass within a float32 bound (a wrong slope is detected)', () => {
     const n = 3, nf = 2, x = syntheticCifar(1, n);
-    const theta = initCifarParameters(stream(2), nf);
+    const theta = Float64Array.from(initCifarParameters(stream(2), nf), Math.fround);
     const e = cifarEnergy(theta, nf);
     expect(e.paramDim).toBe(cifarParameterCount(nf));
     const xt = tf.tensor4d(Float32Array.from(x), [n, 32, 32, 3]);
@@ -104,7 +104,7 @@ describe('CIFAR-10 energy (004 §4.3; our reading of [47]\'s network)', () => {
   });
 
   it('∇ₓU matches central differences of the float64 reference along random directions', () => {
-    const n = 2, nf = 2, x = syntheticCifar(3, n), theta = initCifarParameters(stream(4), nf);
+    const n = 2, nf = 2, x = syntheticCifar(3, n), theta = Float64Array.from(initCifarParameters(stream(4), nf), Math.fround);
     const e = cifarEnergy(theta, nf);
     const xt = tf.tensor4d(Float32Array.from(x), [n, 32, 32, 3]);
     const { u, grad } = e.valuesAndGradX(xt);
@@ -126,6 +126,31 @@ describe('CIFAR-10 energy (004 §4.3; our reading of [47]\'s network)', () => {
       expect(Math.abs(dot - fdWrong)).toBeGreaterThan(1e-5 * mag);
     }
     u.dispose(); grad.dispose(); xt.dispose(); e.dispose();
+  });
+
+  it('Σᵢ wᵢ ∂θU(xᵢ) (through the wasm Conv2DBackpropFilter) matches central differences of the reference in θ', () => {
+    const n = 2, nf = 2, x = syntheticCifar(9, n), theta = Float64Array.from(initCifarParameters(stream(10), nf), Math.fround);
+    const e = cifarEnergy(theta, nf);
+    const xt = tf.tensor4d(Float32Array.from(x), [n, 32, 32, 3]);
+    const w = Float64Array.of(0.25, 0.75);
+    const g = e.weightedParamGrad(xt, w, new Float64Array(e.paramDim));
+    const v = normals(stream(11), new Float64Array(e.paramDim));
+    const eps = 1e-6; // U is piecewise polynomial in θ: central differences err by O(ε²) plus float64 roundoff
+    let fd = 0;
+    for (let i = 0; i < n; i++) {
+      const xi = Float64Array.from(x.subarray(i * 3072, (i + 1) * 3072), Math.fround);
+      const up = reference(theta.map((t, j) => t + eps * v[j]!), nf, xi, CIFAR_LEAK).u, um = reference(theta.map((t, j) => t - eps * v[j]!), nf, xi, CIFAR_LEAK).u;
+      fd += (w[i]! * (up - um)) / (2 * eps);
+    }
+    let dot = 0, mag = 0;
+    for (let j = 0; j < g.length; j++) { dot += g[j]! * v[j]!; mag += Math.abs(g[j]! * v[j]!); }
+    expect(Math.abs(dot - fd)).toBeLessThanOrEqual(1e-5 * mag);
+    // negative control: the weights swapped (Σ w_{1−i} ∂θU(xᵢ)) is a different vector
+    const gs = e.weightedParamGrad(xt, Float64Array.of(0.75, 0.25), new Float64Array(e.paramDim));
+    let dots = 0;
+    for (let j = 0; j < gs.length; j++) dots += gs[j]! * v[j]!;
+    expect(Math.abs(dots - fd)).toBeGreaterThan(1e-5 * mag);
+    xt.dispose(); e.dispose();
   });
 
   it('data noise: x + σξ with the stream\'s normals, σ = 3·10⁻² by default', () => {
