@@ -106,6 +106,35 @@ describe('src/tfjs/image-trainer', () => {
     }
   }
 
+  it("Adam's linear decay: with identical first steps, the second update is (1 − 1/K) times the constant-rate one", () => {
+    const K = 5;
+    const run = (schedule: 'constant' | 'linear') => {
+      const s = streamFromKey(keyFromSeed(200));
+      const theta0 = initCnnParameters(s, SPEC);
+      const energy = cnnEnergy(SPEC, theta0);
+      const engine = tensorEngine(energy, N);
+      const data = tensorDataTerm(energy, uniforms(s, new Float64Array(DATA * D)), DATA, { batchSize: 5, key: keyFromSeed(201) });
+      const tr = createImageTrainer({
+        engine, data, optimizer: adam(energy.paramDim, { lr: 1e-2, schedule, iterations: K }),
+        options: { algorithm: 'jarzynski', h: 1e-3, batchSize: BATCH }, runKey: keyFromSeed(202), theta0, x0: normals(s, new Float64Array(N * D)),
+      });
+      const th = [Float64Array.from(tr.theta)];
+      for (let k = 0; k < 2; k++) { tr.step(); th.push(Float64Array.from(tr.theta)); }
+      engine.dispose(); data.dispose(); energy.dispose();
+      return th;
+    };
+    const c = run('constant'), l = run('linear');
+    expect(Array.from(l[1]!)).toEqual(Array.from(c[1]!)); // γ_0 = γ: the same first step, so the same state at k = 1
+    let moved = 0;
+    for (let j = 0; j < c[0]!.length; j++) {
+      const dc = c[2]![j]! - c[1]![j]!, dl = l[2]![j]! - l[1]![j]!;
+      // θ₂ = θ₁ − γ_1 m̂/(√v̂ + ε) with the same m̂, v̂: the difference of two float64 sums, rounding ≤ 2⁻⁵² |θ| each
+      expect(Math.abs(dl - (1 - 1 / K) * dc)).toBeLessThanOrEqual(4e-16 * (Math.abs(c[1]![j]!) + 1));
+      if (Math.abs(dc) > 1e-3) moved++;
+    }
+    expect(moved).toBeGreaterThan(c[0]!.length / 2);
+  });
+
   it('createImageTrainer: resamplingFrom must be a non-negative integer and needs options.resampling', () => {
     const s = streamFromKey(keyFromSeed(1));
     const th = initCnnParameters(s, SPEC);
