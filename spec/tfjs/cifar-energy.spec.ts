@@ -4,7 +4,8 @@
  * n_f = 2: U equals an independent float64 forward pass within a float32 bound, and ∇ₓU matches central differences
  * of that reference (a wrong LeakyReLU slope is detected by both); the data noise is x + σξ with σ = 3·10⁻²; per-walker
  * norm clipping caps every norm at c, keeps directions and leaves small gradients untouched; a few clipped ULA steps
- * equal x − h·clip(∇U) + √(2h)ξ with injected ξ.
+ * equal x − h·clip(∇U) + √(2h)ξ with injected ξ. With a clipped drift, the increments of 004 (6) keep E[e^{A}] = 1
+ * (quadrature) only if α is evaluated with the clipped gradient; the unclipped α gives 0.9385 (negative control).
  */
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
@@ -15,10 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tfjs/backend.js';
 import { cifar10ToNhwc, encodeCifar10Batch, loadCifar10, CIFAR10_PIXELS } from '../../src/tfjs/data/cifar10.js';
 import {
-  addDataNoise, cifarEnergy, cifarLayers, cifarParameterCount, cifarParamShapes, clipGradientNorms, clipGradientValues, clippedUlaStep,
+  addDataNoise, cifarEnergy, cifarLayers, cifarParameterCount, cifarParamShapes, clipGradientNorms, clipGradientNormsFloat64, clipGradientValues, clippedUlaStep,
   gradientNorms, initCifarParameters, CIFAR_DATA_NOISE, CIFAR_ENERGY_FEATURES, CIFAR_LEAK,
 } from '../../src/tfjs/cifar-energy.js';
 import { keyFromSeed, normals, streamFromKey, uniformInt } from '../../src/rng/index.js';
+import { jarzynskiAlpha } from '../../src/smc/jarzynski.js';
 
 tf.env().set('PROD', true);
 beforeAll(async () => { await selectBackend({ prefer: 'wasm', only: true, quiet: true }); });
@@ -231,5 +233,53 @@ describe('Langevin gradient clipping', () => {
     expect(clippedSome).toBeGreaterThan(0); // the clipping was exercised (‖∇U‖ > c for some walker)
     expect(clippedSome).toBeLessThan(3 * n); // and the unclipped branch too
     x.dispose(); e.dispose();
+  });
+});
+
+describe('clipping and the Jarzynski weights (004 (5)-(6) with a clipped drift)', () => {
+  // U(x) = x²/2 in 1-D, X₀ ~ e^{−U}/Z exactly, θ fixed, one step X₁ = X₀ − h·clip_c(X₀) + √(2h)ξ. With α of 004 (6)
+  // evaluated with the clipped gradient, −α(X₁, X₀) + α(X₀, X₁) = log[ρ(X₁)q(X₀|X₁)/(ρ(X₀)q(X₁|X₀))] for the kernel
+  // actually used, q(y|x) = N(y; x − h·clip(∇U(x)), 2h), so E[e^{A₁}] = ∫∫ρ(x₁)q(x₀|x₁) = 1 exactly. Evaluated by the
+  // trapezoid rule on [−9, 9]² (the clipping kinks make it O(Δ²): 1.3e-6 at 2001 points per axis, 3.3e-7 at 4001).
+  const h = 0.5, c = 0.3, N = 2001, L = 9;
+  function meanExpA(clipInAlpha: boolean): number {
+    const dx = (2 * L) / (N - 1);
+    const x0 = new Float64Array(N), x1 = new Float64Array(N), u0 = new Float64Array(N), u1 = new Float64Array(N);
+    const g0 = new Float64Array(N), g1 = new Float64Array(N), a01 = new Float64Array(N), a10 = new Float64Array(N);
+    let total = 0;
+    for (let a = 0; a < N; a++) {
+      const x = -L + a * dx;
+      const drift = clipGradientNormsFloat64(Float64Array.of(x), 1, c)[0]!;
+      for (let b = 0; b < N; b++) {
+        const xi = -L + b * dx;
+        x0[b] = x; x1[b] = x - h * drift + Math.sqrt(2 * h) * xi; // 004 (5) with the clipped drift
+        u0[b] = 0.5 * x * x; u1[b] = 0.5 * x1[b]! * x1[b]!;
+        g0[b] = x; g1[b] = x1[b]!;
+      }
+      if (clipInAlpha) { clipGradientNormsFloat64(g0, N, c, g0); clipGradientNormsFloat64(g1, N, c, g1); }
+      jarzynskiAlpha(h, N, 1, x1, x0, u1, g1, a10); // α(X₁, X₀)
+      jarzynskiAlpha(h, N, 1, x0, x1, u0, g0, a01); // α(X₀, X₁)
+      for (let b = 0; b < N; b++) {
+        const xi = -L + b * dx;
+        const wt = (a === 0 || a === N - 1 ? 0.5 : 1) * (b === 0 || b === N - 1 ? 0.5 : 1);
+        total += wt * Math.exp(-0.5 * x * x - 0.5 * xi * xi - a10[b]! + a01[b]!);
+      }
+    }
+    return (total * dx * dx) / (2 * Math.PI);
+  }
+
+  it('E[e^{A₁}] = 1 when α uses the clipped gradient; the unclipped α (the public code\'s choice) gives 0.9385', () => {
+    expect(Math.abs(meanExpA(true) - 1)).toBeLessThanOrEqual(1e-5);
+    const bad = meanExpA(false);
+    expect(Math.abs(bad - 0.93853)).toBeLessThanOrEqual(1e-4); // the same quadrature in float64 NumPy: 0.938528
+    expect(Math.abs(bad - 1)).toBeGreaterThan(0.05);
+  });
+
+  it('clipGradientNormsFloat64 matches the definition and names bad arguments', () => {
+    const g = Float64Array.of(3, 4, 0.3, 0.4);
+    // walker 0 (norm 5) scaled by c/‖g‖ = 1/5, walker 1 (norm 0.5 ≤ c) untouched
+    expect(Array.from(clipGradientNormsFloat64(g, 2, 1))).toEqual([3 * 0.2, 4 * 0.2, 0.3, 0.4]);
+    expect(() => clipGradientNormsFloat64(g, 2, 0)).toThrow('clipGradientNormsFloat64: maxNorm = 0 must be positive and finite');
+    expect(() => clipGradientNormsFloat64(g, 3, 1)).toThrow('gradientNorms: grad.length = 4 must be a positive multiple of n = 3');
   });
 });

@@ -132,6 +132,23 @@ export function clipGradientValues(grad: tf.Tensor, bound: number): tf.Tensor {
   return tf.clipByValue(grad, -bound, bound);
 }
 
+/**
+ * Per-walker norm clipping of a float64 batch (n×d, row-major) into out: g_i·min(1, c/‖g_i‖₂) — the float64
+ * counterpart of `clipGradientNorms`, for the walker bookkeeping of src/smc (the clipped gradient is the one the
+ * increment of 004 (6) must see, module header). out may alias grad. Returns out.
+ */
+export function clipGradientNormsFloat64(grad: Float64Array, n: number, maxNorm: number, out: Float64Array = new Float64Array(grad.length)): Float64Array {
+  if (!(maxNorm > 0 && Number.isFinite(maxNorm))) throw new Error(`clipGradientNormsFloat64: maxNorm = ${maxNorm} must be positive and finite`);
+  if (out.length !== grad.length) throw new Error(`clipGradientNormsFloat64: out.length = ${out.length} must be grad.length = ${grad.length}`);
+  const norms = gradientNorms(grad, n);
+  const d = grad.length / n;
+  for (let i = 0; i < n; i++) {
+    const k = norms[i]! <= maxNorm ? 1 : maxNorm / norms[i]!;
+    for (let j = i * d; j < (i + 1) * d; j++) out[j] = k === 1 ? grad[j]! : grad[j]! * k;
+  }
+  return out;
+}
+
 /** Per-walker ‖g_i‖₂ of a float64 batch (n×d) into out — for diagnostics and tests. */
 export function gradientNorms(grad: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
   if (!Number.isInteger(n) || n < 1 || grad.length % n !== 0) throw new Error(`gradientNorms: grad.length = ${grad.length} must be a positive multiple of n = ${n}`);

@@ -47,5 +47,6 @@ export { type GaussianFit, gaussianFit, frechetDistance, frechetDistanceFromFeat
 export {
   type CifarConv, type ClippedUlaInfo,
   CIFAR_ENERGY_FEATURES, CIFAR_DATA_NOISE, CIFAR_LEAK, CIFAR_SHAPE, cifarLayers, cifarParamShapes, cifarParameterCount,
-  initCifarParameters, cifarForward, cifarEnergy, addDataNoise, clipGradientNorms, clipGradientValues, gradientNorms, clippedUlaStep,
+  initCifarParameters, cifarForward, cifarEnergy, addDataNoise, clipGradientNorms, clipGradientNormsFloat64, clipGradientValues, gradientNorms,
+  clippedUlaStep,
 } from './cifar-energy.js';
