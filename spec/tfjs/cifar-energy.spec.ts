@@ -17,9 +17,12 @@ import { selectBackend } from '../../src/tfjs/backend.js';
 import { cifar10ToNhwc, encodeCifar10Batch, loadCifar10, CIFAR10_PIXELS } from '../../src/tfjs/data/cifar10.js';
 import {
   addDataNoise, cifarEnergy, cifarLayers, cifarParameterCount, cifarParamShapes, clipGradientNorms, clipGradientNormsFloat64, clipGradientValues, clippedUlaStep,
-  gradientNorms, initCifarParameters, CIFAR_DATA_NOISE, CIFAR_ENERGY_FEATURES, CIFAR_LEAK,
+  gradientNorms, initCifarParameters, noisyDataTerm, CIFAR_DATA_NOISE, CIFAR_ENERGY_FEATURES, CIFAR_LEAK,
 } from '../../src/tfjs/cifar-energy.js';
-import { keyFromSeed, normals, streamFromKey, uniformInt } from '../../src/rng/index.js';
+import { tensorEngine } from '../../src/tfjs/engine.js';
+import { createImageTrainer } from '../../src/tfjs/image-trainer.js';
+import { adam } from '../../src/training/optimizers.js';
+import { foldIn, keyFromSeed, normals, streamFromKey, uniformInt, uniforms } from '../../src/rng/index.js';
 import { jarzynskiAlpha } from '../../src/smc/jarzynski.js';
 
 tf.env().set('PROD', true);
@@ -281,5 +284,52 @@ describe('clipping and the Jarzynski weights (004 (5)-(6) with a clipped drift)'
     expect(Array.from(clipGradientNormsFloat64(g, 2, 1))).toEqual([3 * 0.2, 4 * 0.2, 0.3, 0.4]);
     expect(() => clipGradientNormsFloat64(g, 2, 0)).toThrow('clipGradientNormsFloat64: maxNorm = 0 must be positive and finite');
     expect(() => clipGradientNormsFloat64(g, 3, 1)).toThrow('gradientNorms: grad.length = 4 must be a positive multiple of n = 3');
+  });
+});
+
+describe('the CIFAR-10 pipeline on synthetic CIFAR-format files', () => {
+  it('noisyDataTerm: iteration k\'s batch plus fresh σξ from foldIn(noiseKey, k), exactly; σ = 0 is the plain mini-batch', () => {
+    const n = 6, nf = 1, x = syntheticCifar(20, n), theta = Float64Array.from(initCifarParameters(stream(21), nf), Math.fround);
+    const e = cifarEnergy(theta, nf);
+    const term = noisyDataTerm(e, x, n, { batchSize: 3, key: keyFromSeed(22), noiseKey: keyFromSeed(23) });
+    term.iteration = 4;
+    const g = new Float64Array(e.paramDim), meanU = term.meanParamGradAndEnergy(theta, g);
+    const idx = term.batchIndices(4);
+    const batch = new Float64Array(3 * 3072);
+    for (let j = 0; j < 3; j++) batch.set(x.subarray(idx[j]! * 3072, (idx[j]! + 1) * 3072), j * 3072);
+    const noisy = addDataNoise(streamFromKey(foldIn(keyFromSeed(23), 4)), batch, 0.03);
+    const xt = tf.tensor4d(Float32Array.from(noisy), [3, 32, 32, 3]);
+    const u = Array.from(e.values(xt).dataSync());
+    expect(meanU).toBe(u.reduce((a, b) => a + b, 0) / 3);
+    const g2 = e.weightedParamGrad(xt, new Float64Array(3).fill(1 / 3), new Float64Array(e.paramDim));
+    expect(Array.from(g)).toEqual(Array.from(g2));
+    // control: σ = 0 gives the un-noised batch, a different value
+    const plain = noisyDataTerm(e, x, n, { batchSize: 3, key: keyFromSeed(22), noiseKey: keyFromSeed(23), sigma: 0 });
+    plain.iteration = 4;
+    expect(plain.meanParamGradAndEnergy(theta, new Float64Array(e.paramDim))).not.toBe(meanU);
+    expect(() => noisyDataTerm(e, x, n, { batchSize: 0, key: keyFromSeed(1), noiseKey: keyFromSeed(2) })).toThrow('noisyDataTerm: batchSize = 0 must be a positive integer');
+    xt.dispose(); e.dispose();
+  });
+
+  it('Algorithm 2 (createImageTrainer over the tensor engine) runs 3 iterations on the n_f = 2 energy with noisy data and resampling', () => {
+    const N = 8, DATA = 6, nf = 2;
+    const data = syntheticCifar(30, DATA);
+    const theta0 = initCifarParameters(stream(31), nf);
+    const energy = cifarEnergy(theta0, nf);
+    const engine = tensorEngine(energy, N);
+    const dataTerm = noisyDataTerm(energy, data, DATA, { batchSize: 4, key: keyFromSeed(32), noiseKey: keyFromSeed(33) });
+    const tr = createImageTrainer({
+      engine, data: dataTerm, optimizer: adam(energy.paramDim, { lr: 1e-4 }),
+      options: { algorithm: 'jarzynski', h: 1e-3, batchSize: 4, resampling: { scheme: 'systematic', trigger: { kind: 'essFraction', value: 1 } } },
+      runKey: keyFromSeed(34), theta0, x0: uniforms(stream(35), new Float64Array(N * 3072)).map((v) => 2 * v - 1),
+    });
+    for (let k = 0; k < 3; k++) tr.step();
+    expect(tr.k).toBe(3);
+    expect(tr.logW.every((v) => Number.isFinite(v))).toBe(true);
+    expect(tr.theta.every(Number.isFinite)).toBe(true);
+    expect(Array.from(tr.theta).some((v, i) => v !== Math.fround(theta0[i]!) && v !== theta0[i])).toBe(true); // θ moved
+    const pos = engine.readPositions(new Float64Array(N * 3072));
+    expect(pos.every(Number.isFinite)).toBe(true);
+    engine.dispose(); dataTerm.dispose(); energy.dispose();
   });
 });

@@ -21,12 +21,18 @@
  * Gradient clipping in Langevin sampling (the document gives no form). `clipGradientNorms` rescales each walker's
  * ∇ₓU to norm ≤ c (g ← g·min(1, c/‖g‖)); `clipGradientValues` clamps each entry to [−b, b] (the public code clamps to
  * ±0.3/h). Either changes the ULA proposal to N(x − h·clip(∇U(x)), 2h I): Jarzynski weights stay exact only if the
- * increment's transition densities (004 (6)) use the same clipped drift — pass the clipped gradient there too.
+ * increment's transition densities (004 (6)) use the same clipped drift — pass the clipped gradient there too
+ * (spec: E[e^A] = 1 by quadrature with the clipped α, 0.9385 with the unclipped one). src/tfjs/engine.ts's tensor
+ * engine moves walkers without clipping; `clippedUlaStep` is the clipped move for an engine that offers it.
+ *
+ * Data noise: `noisyDataTerm` is a TensorDataTerm (for src/tfjs/image-trainer.ts) whose iteration-k mini-batch gets
+ * fresh N(0, σ²I) noise drawn from foldIn(noiseKey, k), so resumed runs reproduce it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { normals, uniforms, type Stream } from '../rng/index.js';
+import { foldIn, normals, streamFromKey, uniformInt, uniforms, type Key, type Stream } from '../rng/index.js';
 import { toFloat32 } from './backend.js';
 import { tensorEnergy, type TensorEnergy } from './energy.js';
+import type { TensorDataTerm } from './engine.js';
 
 /** 004 §4.3: n_f = 128. */
 export const CIFAR_ENERGY_FEATURES = 128;
@@ -101,12 +107,12 @@ export function cifarEnergy(theta: Float64Array, nf: number = CIFAR_ENERGY_FEATU
   return tensorEnergy(`cifar10(nf=${nf}, p=${cifarParameterCount(nf)})`, CIFAR_SHAPE, cifarParamShapes(nf), (ps, x) => cifarForward(nf, ps, x), theta, chunk);
 }
 
-/** x + σξ, ξ ~ N(0, I) from `stream` (004 §4.3's data noise, σ = 3·10⁻² by default), float64, into out. */
+/** x + σξ, ξ ~ N(0, I) from `stream` (004 §4.3's data noise, σ = 3·10⁻² by default), float64, into out (may alias x). */
 export function addDataNoise(stream: Stream, x: Float64Array, sigma: number = CIFAR_DATA_NOISE, out: Float64Array = new Float64Array(x.length)): Float64Array {
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw new Error(`addDataNoise: sigma = ${sigma} must be finite and ≥ 0`);
   if (out.length !== x.length) throw new Error(`addDataNoise: out.length = ${out.length} must be x.length = ${x.length}`);
-  normals(stream, out);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! + sigma * out[i]!;
+  const xi = normals(stream, new Float64Array(x.length)); // a separate buffer: out may alias x
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + sigma * xi[i]!;
   return out;
 }
 
@@ -199,4 +205,60 @@ export function clippedUlaStep(
     u.dispose();
     grad.dispose();
   }
+}
+
+export interface NoisyDataTermOptions {
+  /** m images per iteration, drawn uniformly with replacement from foldIn(key, k) */
+  readonly batchSize: number;
+  readonly key: Key;
+  /** the noise of iteration k is drawn from foldIn(noiseKey, k), so a resumed run adds the noise the uninterrupted one added */
+  readonly noiseKey: Key;
+  /** σ (default 3·10⁻², 004 §4.3) */
+  readonly sigma?: number;
+}
+
+/**
+ * The data term of 004 §4.3 with data noise: iteration k's mini-batch x*_{j} (m indices as src/tfjs/engine.ts's
+ * tensorDataTerm draws them) plus fresh σξ_j, then m⁻¹ Σ_j ∂θU_θ(x*_j + σξ_j) and m⁻¹ Σ_j U_θ(x*_j + σξ_j) — the
+ * cross-entropy of the data smoothed by N(0, σ²I), estimated without bias. The image trainer sets `iteration`.
+ */
+export function noisyDataTerm(energy: TensorEnergy, points: Float64Array, size: number, options: NoisyDataTermOptions): TensorDataTerm {
+  const where = 'noisyDataTerm';
+  if (!Number.isInteger(size) || size < 1) throw new Error(`${where}: size = ${size} must be a positive integer`);
+  const d = energy.dim, m = options.batchSize;
+  if (points.length !== size * d) throw new Error(`${where}: points.length = ${points.length} must be size·d = ${size * d}`);
+  if (!Number.isInteger(m) || m < 1) throw new Error(`${where}: batchSize = ${m} must be a positive integer`);
+  const sigma = options.sigma ?? CIFAR_DATA_NOISE;
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new Error(`${where}: sigma = ${sigma} must be finite and ≥ 0`);
+  const pts = Float64Array.from(points);
+  const weights = new Float64Array(m).fill(1 / m);
+  const batch = new Float64Array(m * d), idx = new Int32Array(m);
+  const term: TensorDataTerm = {
+    size, dim: d, points: pts, batchSize: m, iteration: 0,
+    batchIndices(k, out = new Int32Array(m)) {
+      const s = streamFromKey(foldIn(options.key, k));
+      for (let j = 0; j < m; j++) out[j] = uniformInt(s, size);
+      return out;
+    },
+    meanParamGradAndEnergy(theta, out) {
+      energy.setParameters(theta);
+      term.batchIndices(term.iteration, idx);
+      for (let j = 0; j < m; j++) batch.set(pts.subarray(idx[j]! * d, (idx[j]! + 1) * d), j * d);
+      addDataNoise(streamFromKey(foldIn(options.noiseKey, term.iteration)), batch, sigma, batch); // 004 §4.3 data noise
+      const xb = tf.tensor4d(toFloat32(`${where}: noisy batch`, batch), [m, ...energy.shape], 'float32');
+      try {
+        energy.weightedParamGrad(xb, weights, out);
+        const u = energy.values(xb);
+        const uv = u.dataSync();
+        u.dispose();
+        let s = 0;
+        for (let j = 0; j < m; j++) s += uv[j]!;
+        return s / m;
+      } finally {
+        xb.dispose();
+      }
+    },
+    dispose() {},
+  };
+  return term;
 }

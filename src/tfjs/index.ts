@@ -45,8 +45,8 @@ export {
 } from './classifier.js';
 export { type GaussianFit, gaussianFit, frechetDistance, frechetDistanceFromFeatures, inceptionScore } from './metrics.js';
 export {
-  type CifarConv, type ClippedUlaInfo,
+  type CifarConv, type ClippedUlaInfo, type NoisyDataTermOptions,
   CIFAR_ENERGY_FEATURES, CIFAR_DATA_NOISE, CIFAR_LEAK, CIFAR_SHAPE, cifarLayers, cifarParamShapes, cifarParameterCount,
   initCifarParameters, cifarForward, cifarEnergy, addDataNoise, clipGradientNorms, clipGradientNormsFloat64, clipGradientValues, gradientNorms,
-  clippedUlaStep,
+  clippedUlaStep, noisyDataTerm,
 } from './cifar-energy.js';
