@@ -23,6 +23,7 @@ import { boltzmannConfigSchema, runBoltzmann } from '../../experiments/boltzmann
 import { diffusionExactConfigSchema, runDiffusionExact } from '../../experiments/diffusion-exact/run.js';
 import { diffusion2dConfigSchema, runDiffusion2d } from '../../experiments/diffusion-2d/run.js';
 import { mnistConfigSchema, runMnist } from '../../experiments/mnist/run.js';
+import { mnistClassifierConfigSchema, runMnistClassifier } from '../../experiments/mnist-classifier/run.js';
 
 /**
  * The experiments of issues 4 and 5: each validates with its own strict zod schema, runs with { out, log } and
@@ -47,6 +48,7 @@ const SIMPLE: Readonly<Record<string, SimpleExperiment>> = {
   // tfjs (src/tfjs): asynchronous — runConfig returns its Promise and `ebm run` awaits it.
   'diffusion-2d': { schema: diffusion2dConfigSchema, run: runDiffusion2d },
   mnist: { schema: mnistConfigSchema, run: runMnist },
+  'mnist-classifier': { schema: mnistClassifierConfigSchema, run: runMnistClassifier },
 };
 
 const EXPERIMENTS = ['gmm', 'gmm-1d', 'train', 'sample', ...Object.keys(SIMPLE)] as const;
