@@ -8,12 +8,10 @@
  *     003 and (wrong-factor control) 000 (24) forms; least-squares and pairwise slopes (the scheme is order 2);
  *  3. 2-D: relaxation on U(x, y) = κ(x² − 1)² + y²/2 by split Crank–Nicolson (L1 distance over time).
  *
- * Run: `npx ebm run experiments/fokker-planck/config.json` (or node dist/experiments/fokker-planck/run.js CONFIG
- * [--out DIR]).
+ * Run: `npx ebm run experiments/fokker-planck/config.json [--out DIR]`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { bind } from '../../src/energies/energy.js';
 import { doubleWellEnergy } from '../../src/energies/double-well.js';
@@ -287,36 +285,4 @@ export function runFokkerPlanck(config: FokkerPlanckConfig, options: FokkerPlanc
   const result: FokkerPlanckResult = { config, relaxation, convergence, relaxation2d, files };
   writeJson(resultsPath, { ...result, snapshots: snaps.map((s) => ({ t: s.t })), x: xs, l1: { t: times, toGibbs: l1Gibbs, toDiscreteStationary: l1Stationary } });
   return result;
-}
-
-/** CLI: node dist/experiments/fokker-planck/run.js CONFIG.json [--out DIR]. */
-export function fokkerPlanckMain(argv: readonly string[], log: (line: string) => void = console.log): FokkerPlanckResult {
-  const args = argv.slice(2);
-  const outAt = args.indexOf('--out');
-  const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  if (outAt >= 0 && out === undefined) throw new RangeError('--out needs a directory');
-  const rest = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
-  if (rest.length !== 1) throw new RangeError('usage: node dist/experiments/fokker-planck/run.js CONFIG.json [--out DIR]');
-  const path = rest[0]!;
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new RangeError(`cannot read config ${path}: ${(err as Error).message}`);
-  }
-  const config = parseFokkerPlanckConfig(value, path);
-  const dir = resolve(out ?? 'runs/fokker-planck');
-  log(`fokker-planck: ${config.title}; output ${dir}`);
-  const result = runFokkerPlanck(config, { out: dir, log });
-  log(`results: ${result.files.join(', ')}`);
-  return result;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    fokkerPlanckMain(process.argv);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exitCode = 1;
-  }
 }
