@@ -13,9 +13,9 @@ export const ALPHA: Readonly<Record<string, number>> = {
   'stats KS: two samples from one law are within the two DKW bands': 1e-6,
   'stats KS negative control: a 0.2σ shift leaves the two DKW bands': 1e-6,
   // spec/stats/chains.spec.ts
-  "stats chains: AR(1) τ̂ of one chain is within Sokal's bound of (1 + φ)/(1 − φ)": 1e-6,
+  'stats chains: AR(1) τ̂ of one chain at a fixed window lies in its exact quadratic-form band': 1e-6,
   'stats chains negative control: the same τ̂ rejects the wrong closed form 1/(1 − φ)': 1e-6,
-  "stats chains: AR(1) τ̂ of 32 pooled chains is within Sokal's bound of (1 + φ)/(1 − φ)": 1e-6,
+  'stats chains: AR(1) τ̂ of 32 pooled chains at a fixed window lies in its exact quadratic-form band': 1e-6,
   'stats chains negative control: 32 chains around different means are flagged (τ̂ far above τ)': 1e-6,
   'stats chains: batch-means SE² of an AR(1) chain has the χ²_{a−1} law around V_b/a': 1e-6,
   'stats chains negative control: the iid standard error fails the batch-means χ² test': 1e-6,
