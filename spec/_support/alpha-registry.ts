@@ -15,6 +15,7 @@ export const ALPHA: Readonly<Record<string, number>> = {
   // spec/stats/chains.spec.ts
   'stats chains: AR(1) τ̂ of one chain at a fixed window lies in its exact quadratic-form band': 1e-6,
   'stats chains negative control: the same τ̂ rejects the wrong closed form 1/(1 − φ)': 1e-6,
+  'stats chains: AR(1) τ̂ of one chain with the automatic window lies in the exact band of the window it chose': 1e-6,
   'stats chains: AR(1) τ̂ of 32 pooled chains at a fixed window lies in its exact quadratic-form band': 1e-6,
   'stats chains negative control: 32 chains around different means are flagged (τ̂ far above τ)': 1e-6,
   'stats chains: batch-means SE² of an AR(1) chain has the χ²_{a−1} law around V_b/a': 1e-6,

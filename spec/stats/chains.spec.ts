@@ -22,8 +22,11 @@
  * Pooled chains (step-major, Stan's ρ̂_t = 1 − (W − γ̄_t)/var⁺): τ̂ − s = Z_s/var⁺ with
  * Z_s = (1/(mT))Σ_j y_jᵀ(K₁ − s′I)y_j + γ_b(s)·x̄ᵀC_m x̄, s′ = s + 2M/(T − 1), γ_b = (1 + 2M − s)/(m − 1), x̄ the
  * chain means (var⁺ = (1/(mT))Σ‖y_j‖² + x̄ᵀC_m x̄/(m − 1), W = (1/(m(T − 1)))Σ‖y_j‖²); with the chains independent,
- * E, F and L follow from the one-chain quantities at length T (pooledMoments). The automatic window is tested only
- * through the identity "auto τ̂ = fixed-window τ̂ at the window it chose"; no statistical bound is asserted for it.
+ * E, F and L follow from the one-chain quantities at length T (pooledMoments).
+ * The automatic window (one chain, c = 5) closes at the first t with τ̂(t) ≤ t/5. Lower tails at s = t/5 for all
+ * t < tLo show it cannot close before tLo, an upper tail at s = tHi/5 that it closes by tHi (tLo = 75, tHi = 118 here,
+ * computed from the model, not the data), and Bonferroni over the windows in [tLo, tHi] puts τ̂_auto = τ̂(window) in
+ * the exact band of the window chosen; α/3 for each of the three parts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -141,12 +144,17 @@ function ar1BandMoments(n: number, phi: number, M: number, full = true): {
   const w = dot(sigma1, ones) / (n * n);
   const P = [v, ones];
   const G = [[0, 1], [1, -w]];
-  // low-rank terms at shift s: tr(KU) = tr(GW), tr(KΣKU) = tr(HG), tr(KUKU) = tr(GWGW); W = PᵀKP, H = PᵀKΣKP
+  // low-rank terms at shift s: tr(KU) = tr(GW), tr(KΣKU) = tr(HG), tr(KUKU) = tr(GWGW); W = PᵀKP, H = PᵀKΣKP, and
+  // KP = K₁P − sP makes W linear and H quadratic in s: the products below are taken once
+  const K1P = P.map((p) => bandTimes(p, M, 0));
+  const SP = full ? P.map((p) => ar1CovTimes(phi, p)) : [];
+  const SK1P = full ? K1P.map((q) => ar1CovTimes(phi, q)) : [];
+  const d2 = (a: Float64Array[], b: Float64Array[]): number[][] => [0, 1].map((r) => [0, 1].map((c) => dot(a[r]!, b[c]!)));
+  const PK1P = d2(P, K1P), PP = d2(P, P);
+  const [K1PSK1P, PSK1P, K1PSP, PSP] = full ? [d2(K1P, SK1P), d2(P, SK1P), d2(K1P, SP), d2(P, SP)] : [PP, PP, PP, PP];
   const lowRank = (s: number): [number, number, number] => {
-    const KP = P.map((p) => bandTimes(p, M, s));
-    const W = [0, 1].map((r) => [0, 1].map((c) => dot(P[r]!, KP[c]!)));
-    const SKP = full ? KP.map((q) => ar1CovTimes(phi, q)) : [];
-    const H = full ? [0, 1].map((r) => [0, 1].map((c) => dot(KP[r]!, SKP[c]!))) : [[0, 0], [0, 0]];
+    const W = [0, 1].map((r) => [0, 1].map((c) => PK1P[r]![c]! - s * PP[r]![c]!));
+    const H = [0, 1].map((r) => [0, 1].map((c) => K1PSK1P[r]![c]! - s * (PSK1P[r]![c]! + K1PSP[r]![c]!) + s * s * PSP[r]![c]!));
     const GW = [0, 1].map((r) => [0, 1].map((c) => G[r]![0]! * W[0]![c]! + G[r]![1]! * W[1]![c]!));
     const trGW = GW[0]![0]! + GW[1]![1]!;
     const trHG = H[0]![0]! * G[0]![0]! + H[0]![1]! * G[1]![0]! + H[1]![0]! * G[0]![1]! + H[1]![1]! * G[1]![1]!;
@@ -172,8 +180,11 @@ function ar1BandMoments(n: number, phi: number, M: number, full = true): {
  * i.e. Σ_{|d|≤t}(n − |d|)φ^|d| − 2Σ_j v_j·cnt_j + w·Σ_j cnt_j with cnt_j the band's length in column j; minus s·tr(Σ_c)
  * (the same sum at t = 0).
  */
+const meanCache = new Map<string, Float64Array>();
 function ar1BandMean(n: number, phi: number, t: number, s: number): number {
-  const v = ar1CovTimes(phi, new Float64Array(n).fill(1)).map((e) => e / n);
+  const key = `${n} ${phi}`;
+  const v = meanCache.get(key) ?? ar1CovTimes(phi, new Float64Array(n).fill(1)).map((e) => e / n);
+  meanCache.set(key, v);
   let w = 0;
   for (let j = 0; j < n; j++) w += v[j]! / n;
   const trace = (t: number): number => {
@@ -402,6 +413,47 @@ describe('chains: AR(1) at φ = 0.9 (τ = 19), N = 2^18 draws', () => {
     expect(hi - lo).toBeLessThan(tau - wrong);
     const ok = r.tau - wrong >= lo - tau && r.tau - wrong <= hi - tau;
     expect(ok, `τ̂ = ${r.tau} lies in the band [${lo - tau + wrong}, ${hi - tau + wrong}] of the wrong τ = 10 (${describeSeed(single)})`).toBe(false);
+  });
+
+  const autoName = 'stats chains: AR(1) τ̂ of one chain with the automatic window lies in the exact band of the window it chose';
+  it(autoName, () => {
+    // Sokal's rule (c = 5) stops at the first t with τ̂(t) ≤ t/5. α/3 each: (i) window ≥ tLo, from lower tails
+    // P(τ̂(t) ≤ t/5) ≤ α/(3·200) for every t < tLo (at most 200 such t, fixed in advance); (ii) window ≤ tHi, from the
+    // upper tail P(τ̂(tHi) > tHi/5) ≤ α/3; (iii) τ̂(t) in its band for every t in [tLo, tHi], α/(3(tHi − tLo + 1)) each.
+    // tLo and tHi depend on the model only, so on the complement τ̂_auto = τ̂(window) lies in the band of its window.
+    const alpha = alphaOf(autoName), cw = 5, maxChecks = 200;
+    const moments: ReturnType<typeof ar1BandMoments>[] = [];
+    const at = (t: number) => (moments[t] ??= ar1BandMoments(N, phi, t));
+    const E = (t: number, s: number): number => at(t).e0 - s * at(t).e1;
+    const F = (t: number, s: number): number => { const f = at(t).f; return f[0] + f[1] * s + f[2] * s * s; };
+    const L = (t: number, s: number): number => sigmaNorm * (Math.abs(1 - s) + 2 * t);
+    const slack = (t: number, s: number, a: number): number => {
+      const u = Math.log(1 / a);
+      return 2 * Math.sqrt(u * F(t, s)) + 2 * u * L(t, s);
+    };
+    // (i): first with exact E and the crude ‖a‖₂ ≤ ‖Σ‖‖K_t − sI‖_F (cheap), then with the exact F where that fails
+    const lowerHolds = (t: number): boolean => {
+      const s = t / cw, a = alpha / (3 * maxChecks), u = Math.log(1 / a), e = ar1BandMean(N, phi, t, s);
+      if (e >= 2 * Math.sqrt(u * sigmaNorm ** 2 * N * ((1 - s) ** 2 + 2 * t)) + 2 * u * L(t, s)) return true;
+      return E(t, s) >= slack(t, s, a);
+    };
+    let tLo = 1;
+    while (lowerHolds(tLo)) tLo++;
+    expect(tLo - 1).toBeLessThanOrEqual(maxChecks);
+    // (ii): any t where the upper tail holds will do; bisection between tLo (fails: τ̂(tLo) > tLo/5 is likely) and
+    // tLo + 64, keeping only a point where it was checked to hold
+    const upperHolds = (t: number): boolean => -E(t, t / cw) >= slack(t, t / cw, alpha / 3);
+    let bad = tLo, tHi = tLo + 64;
+    expect(upperHolds(tHi)).toBe(true);
+    while (tHi - bad > 1) { const mid = (bad + tHi) >> 1; if (upperHolds(mid)) tHi = mid; else bad = mid; }
+    const x = ar1(testStream(autoName), N, phi);
+    const r = integratedAutocorrelationTime(x);
+    expect(r.converged).toBe(true);
+    expect(r.window >= tLo && r.window <= tHi, `window ${r.window} outside [${tLo}, ${tHi}] (${describeSeed(autoName)})`).toBe(true);
+    const k = tHi - tLo + 1, mo = at(r.window);
+    const [lo, hi] = quadraticFormBand((s) => E(r.window, s), (s) => F(r.window, s), (s) => L(r.window, s), alpha / (3 * k), mo.e0 / mo.e1);
+    expect(r.tau >= lo && r.tau <= hi, `τ̂ = ${r.tau} at window ${r.window} outside [${lo}, ${hi}] (${describeSeed(autoName)})`).toBe(true);
+    expect(lo <= tau && tau <= hi).toBe(true);
   });
 
   it('the automatic window returns the fixed-window τ̂ at the window it chose', () => {
