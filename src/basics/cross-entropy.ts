@@ -13,7 +13,7 @@
  * 0 log 0 = 0 where it is the weighting density.
  */
 import type { Energy } from '../energies/energy.js';
-import { gaussLegendre, type QuadratureRule } from '../stats/quadrature.js';
+import { checkQuadratureRule as checkRule, gaussLegendre, type QuadratureRule } from '../stats/quadrature.js';
 
 /** log ρ(x) of a 1-D density; −∞ where ρ(x) = 0. */
 export type LogDensity1D = (x: number) => number;
@@ -32,12 +32,6 @@ export function compositeGaussLegendre(a: number, b: number, panels: number, m =
     weights.set(r.weights, k * m);
   }
   return { nodes, weights };
-}
-
-function checkRule(name: string, rule: QuadratureRule): void {
-  if (rule.nodes.length < 1 || rule.nodes.length !== rule.weights.length) {
-    throw new RangeError(`${name}: rule must have as many weights as nodes (≥ 1), got ${rule.nodes.length} nodes and ${rule.weights.length} weights`);
-  }
 }
 
 function checkValue(name: string, what: string, x: number, v: number): void {

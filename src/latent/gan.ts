@@ -18,18 +18,12 @@ import { klDivergence, type LogDensity1D } from '../basics/cross-entropy.js';
 import { sigmoid, softplus } from '../energies/validate.js';
 import { normals } from '../rng/normal.js';
 import type { Stream } from '../rng/stream.js';
-import type { QuadratureRule } from '../stats/quadrature.js';
+import { checkQuadratureRule as checkRule, type QuadratureRule } from '../stats/quadrature.js';
 
 /** The logit t(x) of a discriminator D(x) = σ(t(x)); ±∞ allowed where D is 0 or 1. */
 export type Logit1D = (x: number) => number;
 
 const LOG_4 = Math.log(4);
-
-function checkRule(name: string, rule: QuadratureRule): void {
-  if (rule.nodes.length < 1 || rule.nodes.length !== rule.weights.length) {
-    throw new RangeError(`${name}: rule must have as many weights as nodes (≥ 1), got ${rule.nodes.length} and ${rule.weights.length}`);
-  }
-}
 
 /** log σ(t) and log(1 − σ(t)) = log σ(−t), with the limits at ±∞. */
 function logSigmoid(t: number): number {

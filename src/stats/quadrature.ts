@@ -13,6 +13,13 @@ export interface QuadratureRule {
   weights: Float64Array;
 }
 
+/** Throws unless `rule` has at least one node and one weight per node; `name` is the calling function. */
+export function checkQuadratureRule(name: string, rule: QuadratureRule): void {
+  if (rule.nodes.length < 1 || rule.nodes.length !== rule.weights.length) {
+    throw new RangeError(`${name}: rule must have as many weights as nodes (≥ 1), got ${rule.nodes.length} nodes and ${rule.weights.length} weights`);
+  }
+}
+
 function checkInterval(a: number, b: number): void {
   if (!Number.isFinite(a) || !Number.isFinite(b) || !(a < b)) throw new RangeError(`the interval [a, b] must be finite with a < b, got [${a}, ${b}]`);
 }
