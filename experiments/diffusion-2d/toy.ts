@@ -5,6 +5,7 @@
  */
 import { normal, uniform, uniformInt, type Stream } from '../../src/rng/index.js';
 import { escapeXml, frame, legend, PALETTE, px, svgDocument } from '../../src/plot/svg.js';
+import { batchCovariance } from '../../src/stats/moments.js';
 
 export const TOY_DATASETS = ['two-moons', 'rings', 'gaussian-mixture'] as const;
 export type ToyDataset = (typeof TOY_DATASETS)[number];
@@ -66,15 +67,9 @@ export interface Gaussian2d {
  */
 export function fitGaussian2d(x: Float64Array, n: number): Gaussian2d {
   checkPoints('fitGaussian2d', 'x', x, n);
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[2 * i]!; my += x[2 * i + 1]!; }
-  mx /= n; my /= n;
-  let sxx = 0, sxy = 0, syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[2 * i]! - mx, b = x[2 * i + 1]! - my;
-    sxx += a * a; sxy += a * b; syy += b * b;
-  }
-  sxx /= n - 1; sxy /= n - 1; syy /= n - 1;
+  const m = new Float64Array(2);
+  const S = batchCovariance(x, n, 2, new Float64Array(4), { unbiased: true, mean: m });
+  const mx = m[0]!, my = m[1]!, sxx = S[0]!, sxy = S[1]!, syy = S[3]!;
   const l11 = Math.sqrt(sxx), l21 = l11 > 0 ? sxy / l11 : 0, r = syy - l21 * l21;
   if (!(l11 > 0 && r > 0 && Number.isFinite(r))) {
     throw new Error(`fitGaussian2d: the sample covariance [[${sxx}, ${sxy}], [${sxy}, ${syy}]] must be positive definite (the points must not be collinear)`);

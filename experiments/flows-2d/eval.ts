@@ -5,6 +5,7 @@
  * for scatter plots (the data generators list one moon, then the other, so a prefix would show only one).
  */
 import type { ZodType } from 'zod';
+import { batchCovariance } from '../../src/stats/moments.js';
 
 /** Parses value with schema; on failure throws a RangeError listing "path: message" for every issue. */
 export function parseStrict<T>(schema: ZodType<T>, value: unknown, source: string): T {
@@ -22,15 +23,9 @@ export function parseStrict<T>(schema: ZodType<T>, value: unknown, source: strin
  * biased covariance S — the MLE of the affine flow: log 2π + ½ log det S + ½ mean (y − m)ᵀ S⁻¹ (y − m).
  */
 export function gaussianNll(train: Float64Array, nTrain: number, test: Float64Array, nTest: number): { train: number; test: number } {
-  let m0 = 0, m1 = 0;
-  for (let i = 0; i < nTrain; i++) { m0 += train[2 * i]!; m1 += train[2 * i + 1]!; }
-  m0 /= nTrain; m1 /= nTrain;
-  let s00 = 0, s01 = 0, s11 = 0;
-  for (let i = 0; i < nTrain; i++) {
-    const a = train[2 * i]! - m0, b = train[2 * i + 1]! - m1;
-    s00 += a * a; s01 += a * b; s11 += b * b;
-  }
-  s00 /= nTrain; s01 /= nTrain; s11 /= nTrain;
+  const m = new Float64Array(2);
+  const S = batchCovariance(train, nTrain, 2, new Float64Array(4), { unbiased: false, mean: m });
+  const m0 = m[0]!, m1 = m[1]!, s00 = S[0]!, s01 = S[1]!, s11 = S[3]!;
   const det = s00 * s11 - s01 * s01;
   if (!(det > 0)) throw new RangeError(`gaussianNll: the training covariance must be positive definite, got det = ${det}`);
   const nll = (y: Float64Array, n: number) => {
